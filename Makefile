@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tcpstate: `make` builds module/tcpstate.ko and tools/tcpstate;
+# `make demo` shows it at work in a VM; `make check` runs every test.
+
+# The kernel to build for: KVER picks an installed kernel by version; else
+# the running kernel's headers; else the newest Debian linux-headers tree.
+ifdef KVER
+KDIR ?= /lib/modules/$(KVER)/build
+else
+KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; [ -d $$d ] && echo $$d || \
+	  ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+endif
+# The release those headers are for; the VM boots that kernel.
+KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+	 $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+
+VM = selftests/vm/run.sh --kernel $(KREL)
+CHECKPATCH_DIR = build/checkpatch
+PREFIX ?= /usr/local
+VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+
+.PHONY: all deps module tools check demo fuzz bench-fsm sparse checkpatch \
+	install dkms-install clean
+
+all: module tools
+
+deps:
+	@scripts/deps.sh $(KVER)
+
+module: deps
+	@test -d "$(KDIR)" || { echo "no kernel headers in '$(KDIR)'" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+tools: deps
+	$(MAKE) -C tools
+
+# Sparse on every file of the module; any report fails.
+sparse: deps
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules 2>&1 | tee build/sparse.log
+	@! grep -E 'warning:|error:' build/sparse.log
+
+# checkpatch.pl comes from Debian's linux-source at use time.
+$(CHECKPATCH_DIR)/scripts/checkpatch.pl: | deps
+	mkdir -p $(CHECKPATCH_DIR)
+	tar -xf $$(ls /usr/src/linux-source-*.tar.xz | sort -V | tail -n 1) \
+		-C $(CHECKPATCH_DIR) --strip-components=1 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	touch $@
+
+checkpatch: $(CHECKPATCH_DIR)/scripts/checkpatch.pl
+	$(CHECKPATCH_DIR)/scripts/checkpatch.pl --no-tree --strict --terse \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
+		-f $$(ls module/*.[ch] include/uapi/*.h 2>/dev/null | grep -v "\.mod\.c$$")
+
+check: all
+	@selftests/check.sh --kernel $(KREL)
+
+demo: all
+	@$(VM) -- selftests/demo.sh
+
+fuzz:
+	$(MAKE) -C selftests/unit fuzz
+
+bench-fsm:
+	$(MAKE) -C selftests/unit bench
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	install -D -m 0755 tools/tcpstate $(DESTDIR)$(PREFIX)/sbin/tcpstate
+
+dkms-install: deps
+	dkms remove -m tcpstate -v $(VERSION) --all 2>/dev/null || true
+	rm -rf /usr/src/tcpstate-$(VERSION)
+	mkdir -p /usr/src/tcpstate-$(VERSION)
+	git ls-files -z | xargs -0 cp --parents -t /usr/src/tcpstate-$(VERSION)
+	dkms install -m tcpstate -v $(VERSION)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C tools clean
+	-$(MAKE) -C selftests/unit clean
+	rm -rf build

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hook.c: netfilter hooks. Turns an skb into a segment description and
+ * hands it on; no state logic lives here.
+ *
+ * Every segment is seen once per namespace: on the way in at PRE_ROUTING
+ * (before NAT) unless it arrives on a loopback device, where it was already
+ * seen leaving; on the way out at POST_ROUTING (after NAT and filtering)
+ * unless it is being forwarded, where it was already seen arriving.
+ * The hooks only read the skb and always return NF_ACCEPT.
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "core.h"
+
+/* Ingress after conntrack's defragmentation, before mangle and NAT. */
+#define TCPSTATE_PRI_IN		(NF_IP_PRI_CONNTRACK + 1)
+#define TCPSTATE_PRI_OUT	NF_IP_PRI_LAST
+
+/* What the hooks learn from one skb. */
+struct tcpstate_pkt {
+	unsigned int thoff;	/* offset of the TCP header */
+	unsigned int payload;	/* TCP payload bytes, all segments */
+	unsigned int segs;	/* wire segments this skb stands for */
+	struct tcphdr th;
+};
+
+enum tcpstate_parse {
+	TCPSTATE_PARSE_OK,
+	TCPSTATE_PARSE_NOT_TCP,
+	TCPSTATE_PARSE_FRAGMENT,
+	TCPSTATE_PARSE_MALFORMED,
+};
+
+static unsigned int tcpstate_gso_segs(const struct sk_buff *skb,
+				      unsigned int payload)
+{
+	const struct skb_shared_info *shinfo = skb_shinfo(skb);
+
+	if (!skb_is_gso(skb))
+		return 1;
+	if (shinfo->gso_segs)
+		return shinfo->gso_segs;
+	/* gso_segs is filled in lazily on some paths; derive it. */
+	return max_t(unsigned int, 1, DIV_ROUND_UP(payload, shinfo->gso_size));
+}
+
+static enum tcpstate_parse tcpstate_parse_tcp(const struct sk_buff *skb,
+					      struct tcpstate_pkt *pkt)
+{
+	const struct tcphdr *th;
+	unsigned int hlen;
+
+	th = skb_header_pointer(skb, pkt->thoff, sizeof(pkt->th), &pkt->th);
+	if (!th)
+		return TCPSTATE_PARSE_MALFORMED;
+	if (th != &pkt->th)
+		pkt->th = *th;
+
+	hlen = pkt->th.doff * 4;
+	if (hlen < sizeof(struct tcphdr) || pkt->thoff + hlen > skb->len)
+		return TCPSTATE_PARSE_MALFORMED;
+
+	pkt->payload = skb->len - pkt->thoff - hlen;
+	pkt->segs = tcpstate_gso_segs(skb, pkt->payload);
+	return TCPSTATE_PARSE_OK;
+}
+
+static enum tcpstate_parse tcpstate_parse_v4(const struct sk_buff *skb,
+					     struct tcpstate_pkt *pkt)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (iph->protocol != IPPROTO_TCP)
+		return TCPSTATE_PARSE_NOT_TCP;
+	if (iph->frag_off & htons(IP_OFFSET))
+		return TCPSTATE_PARSE_FRAGMENT;
+
+	pkt->thoff = skb_network_offset(skb) + iph->ihl * 4;
+	return tcpstate_parse_tcp(skb, pkt);
+}
+
+static enum tcpstate_parse tcpstate_parse_v6(const struct sk_buff *skb,
+					     struct tcpstate_pkt *pkt)
+{
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	__be16 frag_off = 0;
+	int off;
+
+	off = ipv6_skip_exthdr(skb, skb_network_offset(skb) +
+			       sizeof(struct ipv6hdr), &nexthdr, &frag_off);
+	if (off < 0)
+		return nexthdr == IPPROTO_TCP ? TCPSTATE_PARSE_MALFORMED :
+						TCPSTATE_PARSE_NOT_TCP;
+	if (nexthdr != IPPROTO_TCP)
+		return TCPSTATE_PARSE_NOT_TCP;
+	if (frag_off & htons(IP6_OFFSET))
+		return TCPSTATE_PARSE_FRAGMENT;
+
+	pkt->thoff = off;
+	return tcpstate_parse_tcp(skb, pkt);
+}
+
+static bool tcpstate_seen_elsewhere(const struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	if (state->hook == NF_INET_PRE_ROUTING)
+		return state->in && (state->in->flags & IFF_LOOPBACK);
+	/*
+	 * POST_ROUTING: a forwarded skb remembers the device it came in on;
+	 * one built on this host (sockets, RSTs, SYN-ACKs) has none.
+	 */
+	return skb->skb_iif != 0;
+}
+
+static void tcpstate_count(struct tcpstate_net *tn,
+			   const struct nf_hook_state *state,
+			   const struct tcpstate_pkt *pkt)
+{
+	bool in = state->hook == NF_INET_PRE_ROUTING;
+
+	tcpstate_stat_add(tn, TCPSTATE_STAT_SEGMENTS, pkt->segs);
+	tcpstate_stat_add(tn, in ? TCPSTATE_STAT_SEGMENTS_IN :
+			  TCPSTATE_STAT_SEGMENTS_OUT, pkt->segs);
+	tcpstate_stat_add(tn, state->pf == NFPROTO_IPV4 ?
+			  TCPSTATE_STAT_SEGMENTS_IPV4 :
+			  TCPSTATE_STAT_SEGMENTS_IPV6, pkt->segs);
+	tcpstate_stat_add(tn, TCPSTATE_STAT_SKBS, 1);
+	if (pkt->segs > 1)
+		tcpstate_stat_add(tn, TCPSTATE_STAT_GSO_SKBS, 1);
+}
+
+static unsigned int tcpstate_hook(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	struct tcpstate_net *tn;
+	struct tcpstate_pkt pkt;
+	enum tcpstate_parse ret;
+
+	if (tcpstate_seen_elsewhere(skb, state))
+		return NF_ACCEPT;
+
+	if (state->pf == NFPROTO_IPV4)
+		ret = tcpstate_parse_v4(skb, &pkt);
+	else
+		ret = tcpstate_parse_v6(skb, &pkt);
+
+	tn = tcpstate_pernet(state->net);
+	switch (ret) {
+	case TCPSTATE_PARSE_OK:
+		tcpstate_count(tn, state, &pkt);
+		break;
+	case TCPSTATE_PARSE_FRAGMENT:
+		tcpstate_stat_add(tn, TCPSTATE_STAT_FRAGMENTS, 1);
+		break;
+	case TCPSTATE_PARSE_MALFORMED:
+		tcpstate_stat_add(tn, TCPSTATE_STAT_MALFORMED, 1);
+		net_dbg_ratelimited("malformed TCP header from %s\n",
+				    state->in ? state->in->name : "local");
+		break;
+	case TCPSTATE_PARSE_NOT_TCP:
+		break;
+	}
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops tcpstate_hook_ops[] = {
+	{
+		.hook = tcpstate_hook,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = TCPSTATE_PRI_IN,
+	},
+	{
+		.hook = tcpstate_hook,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = TCPSTATE_PRI_OUT,
+	},
+	{
+		.hook = tcpstate_hook,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = TCPSTATE_PRI_IN,
+	},
+	{
+		.hook = tcpstate_hook,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = TCPSTATE_PRI_OUT,
+	},
+};
+
+int tcpstate_hook_net_init(struct net *net)
+{
+	return nf_register_net_hooks(net, tcpstate_hook_ops,
+				     ARRAY_SIZE(tcpstate_hook_ops));
+}
+
+void tcpstate_hook_net_exit(struct net *net)
+{
+	nf_unregister_net_hooks(net, tcpstate_hook_ops,
+				ARRAY_SIZE(tcpstate_hook_ops));
+}

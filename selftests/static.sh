@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# static.sh: the module builds without a warning, sparse (C=2) reports
+# nothing, checkpatch --strict is clean, the tool builds with -Werror.
+cd "$(dirname "$0")/.." || exit 1
+source selftests/lib.sh
+
+test_sparse()
+{
+	local out
+	out=$(make -s sparse 2>&1) || { echo "$out"; fail "make sparse"; }
+	! grep -E 'warning:|error:' <<< "$out" || fail "sparse reports"
+}
+
+test_checkpatch()
+{
+	local out
+	out=$(make -s checkpatch 2>&1) || { echo "$out"; fail "checkpatch"; }
+	[ -z "$(grep -E 'ERROR|WARNING|CHECK' <<< "$out")" ] || {
+		echo "$out"; fail "checkpatch reports"; }
+}
+
+test_build_warnings()
+{
+	local out
+	touch module/*.c tools/*.c
+	out=$(make -s all 2>&1) || { echo "$out"; fail "build"; }
+	! grep -E 'warning:' <<< "$out" || fail "the build warns"
+}
+
+ktap_plan 3
+run_test sparse_clean test_sparse
+run_test checkpatch_strict_clean test_checkpatch
+run_test build_without_warnings test_build_warnings
+ktap_finish

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Stage 2 of the selftest VM, running on the host's root (read-only 9p):
+# finish the mounts, load tcpstate.ko, run the command on ttyS0, unload the
+# module, leave the exit status and the kernel log in the job directory and
+# power off. The kernel logs to ttyS1, a file the host reads afterwards.
+set -u
+job=$TCPSTATE_JOB
+# shellcheck source=/dev/null
+. "$job/env"
+
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+ln -sf /proc/self/fd /dev/fd 2>/dev/null
+
+stty -F /dev/ttyS0 raw -echo 2>/dev/null
+exec </dev/null >/dev/ttyS0 2>&1
+
+export PATH="$TCPSTATE_REPO/tools:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+export HOME=/root TERM=dumb LC_ALL=C.UTF-8 TCPSTATE_IN_VM=1
+hostname tcpstate-vm
+ip link set lo up
+echo 1 > /proc/sys/kernel/sysrq
+
+finish() {
+	dmesg > "$job/dmesg"
+	echo "$1" > "$job/status"
+	sync
+	echo o > /proc/sysrq-trigger
+	sleep 10
+}
+
+if [ "$TCPSTATE_LOAD_MODULE" = 1 ] &&
+   ! insmod "$TCPSTATE_REPO/module/tcpstate.ko" $TCPSTATE_MODULE_ARGS; then
+	echo "vm: cannot load $TCPSTATE_REPO/module/tcpstate.ko"
+	finish 125
+fi
+
+cd "$TCPSTATE_REPO" || finish 125
+bash -c "$TCPSTATE_CMD"
+status=$?
+
+if grep -q '^tcpstate ' /proc/modules && ! rmmod tcpstate; then
+	echo "vm: rmmod tcpstate failed"
+	[ "$status" = 0 ] && status=1
+fi
+finish "$status"

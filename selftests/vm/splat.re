@@ -1,0 +1,1 @@
+WARNING:|BUG:|Oops|kernel BUG|general protection fault|Kernel panic|Call Trace:|UBSAN:|KASAN:|kmemleak:|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|rcu_sched self-detected stall|rcu: INFO:|soft lockup|hard LOCKUP|Slab cache still has objects|refcount_t:|list_add corruption|list_del corruption
