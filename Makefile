@@ -37,9 +37,11 @@ tools: deps
 
 # Sparse on every file of the module; any report fails.
 sparse: deps
+	@mkdir -p build
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules 2>&1 | tee build/sparse.log
-	@! grep -E 'warning:|error:' build/sparse.log
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules > build/sparse.log 2>&1 || \
+		{ cat build/sparse.log; exit 1; }
+	@cat build/sparse.log; ! grep -E 'warning:|error:' build/sparse.log
 
 # checkpatch.pl comes from Debian's linux-source at use time.
 $(CHECKPATCH_DIR)/scripts/checkpatch.pl: | deps

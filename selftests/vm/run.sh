@@ -66,6 +66,9 @@ if [ -z "$kver" ] || [ ! -r "$kernel" ]; then
 	echo "run.sh: no kernel image '${kver:-none}' in /boot: run 'make deps'" >&2
 	exit 125
 fi
+case "$repo$job" in
+*[[:space:]]*) echo "run.sh: paths with spaces are not supported: $repo" >&2; exit 125 ;;
+esac
 if [ "$load_module" = 1 ] && [ ! -r "$repo/module/tcpstate.ko" ]; then
 	echo "run.sh: $repo/module/tcpstate.ko is not built: run 'make'" >&2
 	exit 125
@@ -101,6 +104,7 @@ qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none
       -chardev stdio,id=out,signal=on -serial chardev:out
       -serial "file:$job/kernel.log"
       -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+      -virtfs "local,path=$repo,mount_tag=repo,security_model=none,readonly=on,multidevs=remap"
       -virtfs "local,path=$job,mount_tag=job,security_model=none,multidevs=remap"
       -nic none)
 if [ "$icount" = 1 ]; then
@@ -110,7 +114,7 @@ elif [ "$accel" = kvm ]; then
 else
 	qemu+=(-accel tcg,thread=multi -smp "$smp")
 fi
-qemu+=(-append "console=ttyS1 panic_on_warn=1 panic=-1 oops=panic loglevel=7 nokaslr mitigations=off rdinit=/init TCPSTATE_JOB=$job $append")
+qemu+=(-append "console=ttyS1 panic_on_warn=1 panic=-1 oops=panic loglevel=7 nokaslr mitigations=off rdinit=/init TCPSTATE_JOB=$job TCPSTATE_REPO=$repo $append")
 
 set +e
 timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" < /dev/null
