@@ -66,7 +66,7 @@ if [ -z "$kver" ] || [ ! -r "$kernel" ]; then
 	echo "run.sh: no kernel image '${kver:-none}' in /boot: run 'make deps'" >&2
 	exit 125
 fi
-case "$repo$job" in
+case "$repo" in
 *[[:space:]]*) echo "run.sh: paths with spaces are not supported: $repo" >&2; exit 125 ;;
 esac
 if [ "$load_module" = 1 ] && [ ! -r "$repo/module/tcpstate.ko" ]; then
