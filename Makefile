@@ -20,7 +20,7 @@ CHECKPATCH_DIR = build/checkpatch
 PREFIX ?= /usr/local
 VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
-.PHONY: all deps module tools check demo fuzz bench-fsm sparse checkpatch \
+.PHONY: all deps module tools check demo fuzz bench bench-fsm sparse checkpatch \
 	install dkms-install clean
 
 all: module tools
@@ -57,14 +57,31 @@ checkpatch: $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
 		-f $$(ls module/*.[ch] include/uapi/*.h 2>/dev/null | grep -v "\.mod\.c$$")
 
-check: all
+# Helpers the selftests, the demo and the benchmarks run in the VM.
+SELFTEST_BINS = build/synflood
+
+build/%: selftests/%.c
+	@mkdir -p build
+	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $<
+
+check: all $(SELFTEST_BINS)
 	@selftests/check.sh --kernel $(KREL)
 
-demo: all
+demo: all $(SELFTEST_BINS)
 	@$(VM) -- selftests/demo.sh
 
 fuzz:
 	$(MAKE) -C selftests/unit fuzz
+
+# tcpstate beside no tracking and nf_conntrack, in one VM: selftests/bench/README
+BENCH_BINS = build/bench/connrate
+
+build/bench/%: selftests/bench/%.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $<
+
+bench: all $(SELFTEST_BINS) $(BENCH_BINS)
+	@selftests/bench/bench.sh --kernel $(KREL)
 
 bench-fsm:
 	$(MAKE) -C selftests/unit bench
@@ -72,6 +89,9 @@ bench-fsm:
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	install -D -m 0755 tools/tcpstate $(DESTDIR)$(PREFIX)/sbin/tcpstate
+	install -D -m 0644 tools/tcpstate.8 $(DESTDIR)$(PREFIX)/share/man/man8/tcpstate.8
+	install -D -m 0644 tools/tcpstate.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcpstate
 
 dkms-install: deps
 	dkms remove -m tcpstate -v $(VERSION) --all 2>/dev/null || true

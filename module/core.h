@@ -5,10 +5,19 @@
 #ifndef _TCPSTATE_CORE_H
 #define _TCPSTATE_CORE_H
 
+#include <linux/atomic.h>
+#include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+
+#include "flow.h"
+#include "listener.h"
+#include "netlink.h"
 
 /* Per-namespace counters: per-CPU on the packet path, summed on read. */
 enum tcpstate_stat {
@@ -19,23 +28,65 @@ enum tcpstate_stat {
 	TCPSTATE_STAT_SEGMENTS_IPV6,
 	TCPSTATE_STAT_SKBS,		/* skbs carrying them */
 	TCPSTATE_STAT_GSO_SKBS,		/* ... of which GRO/GSO aggregates */
+	TCPSTATE_STAT_RSTS_IN,		/* segments with RST, arriving */
+	TCPSTATE_STAT_RSTS_OUT,		/* ... sent by this host */
 	TCPSTATE_STAT_FRAGMENTS,	/* non-first IP fragments, not parsed */
 	TCPSTATE_STAT_MALFORMED,	/* truncated or bad TCP header */
+	TCPSTATE_STAT_NO_FLOW,		/* RST or bad flags matching no flow */
+	TCPSTATE_STAT_INVALID,		/* segments the fsm refused */
+	TCPSTATE_STAT_RST_OUT_OF_WINDOW, /* ... of which RFC 5961 RSTs */
+	TCPSTATE_STAT_RETRANSMISSIONS,	/* SYN, SYN-ACK, data or FIN again */
+	TCPSTATE_STAT_KEEPALIVES,
+	TCPSTATE_STAT_HANDSHAKES,	/* three-way handshakes completed */
+	TCPSTATE_STAT_FLOWS_CREATED,
+	TCPSTATE_STAT_FLOWS_MIDSTREAM,	/* ... picked up without a SYN */
+	TCPSTATE_STAT_FLOWS_ENDED,	/* connections over (FIN, RST, ...) */
+	TCPSTATE_STAT_FLOWS_REUSED,	/* new incarnation of a 4-tuple */
+	TCPSTATE_STAT_TIME_WAIT_REUSED,	/* ... that replaced a TIME_WAIT */
+	TCPSTATE_STAT_FLOWS_EXPIRED,	/* freed by timeout */
+	TCPSTATE_STAT_FLOWS_EVICTED,	/* freed to make room */
+	TCPSTATE_STAT_FLOWS_FLUSHED,
+	TCPSTATE_STAT_FLOWS_NOT_TRACKED, /* no room or no memory */
+	TCPSTATE_STAT_TABLE_FULL,	/* max_flows reached, nothing evictable */
+	TCPSTATE_STAT_ALLOC_FAILED,
+	TCPSTATE_STAT_LISTENER_OVERFLOW, /* listener table full: aggregated */
+	TCPSTATE_STAT_EVENTS_DROPPED,	/* netlink events not delivered */
 	TCPSTATE_STAT_NR
 };
 
 struct tcpstate_pcpu_stats {
 	u64 v[TCPSTATE_STAT_NR];
+	long endpoints[TCPSTATE_S_MAX];	/* gauges: endpoints in each state */
+};
+
+/* Per-namespace settings: module parameters at creation, then netlink. */
+struct tcpstate_config {
+	struct tcpstate_timeouts to;
+	u32 max_flows;
+	u32 max_listeners;
+	u32 flood_syn_rate;	/* SYNs per second to one listener */
+	u32 flood_half_open;	/* half-open handshakes at one listener */
 };
 
 /* Everything tcpstate keeps for one network namespace. */
 struct tcpstate_net {
 	struct net *net;
 	struct tcpstate_pcpu_stats __percpu *stats;
+	struct tcpstate_config cfg;
 	struct proc_dir_entry *proc_dir;
+
+	struct rhashtable flows;
+	atomic_t nflows;
+	spinlock_t evict_lock;		/* evict lists and flow->class */
+	struct list_head evict[TCPSTATE_CLASS_NR];
+	struct delayed_work gc_work;
+
+	struct tcpstate_listeners listeners;
 };
 
 extern unsigned int tcpstate_net_id;
+extern struct tcpstate_config tcpstate_config_default;
+extern unsigned int tcpstate_gc_interval_ms;
 
 static inline struct tcpstate_net *tcpstate_pernet(const struct net *net)
 {
@@ -48,7 +99,21 @@ static inline void tcpstate_stat_add(struct tcpstate_net *tn,
 	this_cpu_add(tn->stats->v[stat], n);
 }
 
+static inline void tcpstate_stat_inc(struct tcpstate_net *tn,
+				     enum tcpstate_stat stat)
+{
+	this_cpu_inc(tn->stats->v[stat]);
+}
+
+static inline void tcpstate_endpoint_move(struct tcpstate_net *tn,
+					  unsigned int from, unsigned int to)
+{
+	this_cpu_dec(tn->stats->endpoints[from]);
+	this_cpu_inc(tn->stats->endpoints[to]);
+}
+
 u64 tcpstate_stat_read(const struct tcpstate_net *tn, enum tcpstate_stat stat);
+long tcpstate_endpoints_read(const struct tcpstate_net *tn, unsigned int state);
 const char *tcpstate_stat_name(enum tcpstate_stat stat);
 
 int tcpstate_hook_net_init(struct net *net);

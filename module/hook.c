@@ -19,6 +19,7 @@
 #include <linux/tcp.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/tcp.h>
 
 #include "core.h"
 
@@ -32,6 +33,8 @@ struct tcpstate_pkt {
 	unsigned int payload;	/* TCP payload bytes, all segments */
 	unsigned int segs;	/* wire segments this skb stands for */
 	struct tcphdr th;
+	union tcpstate_addr src, dst;
+	u8 family;
 };
 
 enum tcpstate_parse {
@@ -86,6 +89,11 @@ static enum tcpstate_parse tcpstate_parse_v4(const struct sk_buff *skb,
 		return TCPSTATE_PARSE_FRAGMENT;
 
 	pkt->thoff = skb_network_offset(skb) + iph->ihl * 4;
+	pkt->family = AF_INET;
+	memset(&pkt->src, 0, sizeof(pkt->src));
+	memset(&pkt->dst, 0, sizeof(pkt->dst));
+	pkt->src.ip = iph->saddr;
+	pkt->dst.ip = iph->daddr;
 	return tcpstate_parse_tcp(skb, pkt);
 }
 
@@ -107,7 +115,101 @@ static enum tcpstate_parse tcpstate_parse_v6(const struct sk_buff *skb,
 		return TCPSTATE_PARSE_FRAGMENT;
 
 	pkt->thoff = off;
+	pkt->family = AF_INET6;
+	pkt->src.in6 = ipv6_hdr(skb)->saddr;
+	pkt->dst.in6 = ipv6_hdr(skb)->daddr;
 	return tcpstate_parse_tcp(skb, pkt);
+}
+
+static u32 tcpstate_be32(const u8 *p)
+{
+	return (u32)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/* The options of a SYN or SYN-ACK: MSS, window scale, SACK, timestamps. */
+static void tcpstate_parse_options(const struct sk_buff *skb,
+				   const struct tcpstate_pkt *pkt,
+				   struct tcpstate_seg *seg)
+{
+	unsigned int len = pkt->th.doff * 4 - sizeof(struct tcphdr);
+	u8 buf[MAX_TCP_OPTION_SPACE];
+	const u8 *opt;
+	unsigned int i = 0, olen;
+
+	if (!len)
+		return;
+	opt = skb_header_pointer(skb, pkt->thoff + sizeof(struct tcphdr), len,
+				 buf);
+	if (!opt)
+		return;
+	while (i < len) {
+		if (opt[i] == TCPOPT_EOL)
+			break;
+		if (opt[i] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len)
+			break;	/* bad length: stop, keep what was parsed */
+		olen = opt[i + 1];
+		switch (opt[i]) {
+		case TCPOPT_MSS:
+			if (olen == TCPOLEN_MSS) {
+				seg->mss = opt[i + 2] << 8 | opt[i + 3];
+				seg->opt |= TCPSTATE_OPT_MSS;
+			}
+			break;
+		case TCPOPT_WINDOW:
+			if (olen == TCPOLEN_WINDOW) {
+				seg->wscale = opt[i + 2];
+				seg->opt |= TCPSTATE_OPT_WSCALE;
+			}
+			break;
+		case TCPOPT_SACK_PERM:
+			if (olen == TCPOLEN_SACK_PERM)
+				seg->opt |= TCPSTATE_OPT_SACK_PERM;
+			break;
+		case TCPOPT_TIMESTAMP:
+			if (olen == TCPOLEN_TIMESTAMP) {
+				seg->tsval = tcpstate_be32(opt + i + 2);
+				seg->tsecr = tcpstate_be32(opt + i + 6);
+				seg->opt |= TCPSTATE_OPT_TS;
+			}
+			break;
+		}
+		i += olen;
+	}
+}
+
+/* Hand one parsed segment to the flow table, keyed canonically. */
+static void tcpstate_track(struct tcpstate_net *tn, const struct sk_buff *skb,
+			   const struct tcpstate_pkt *pkt)
+{
+	struct tcpstate_seg seg = {
+		.tstamp = ktime_get_ns(),
+		.seq = ntohl(pkt->th.seq),
+		.ack = ntohl(pkt->th.ack_seq),
+		.len = pkt->payload,
+		.win = ntohs(pkt->th.window),
+		.pkts = min_t(unsigned int, pkt->segs, U16_MAX),
+		.flags = tcp_flag_byte(&pkt->th),
+	};
+	struct tcpstate_key key;
+	unsigned int side;
+	int cmp;
+
+	if (pkt->th.syn)
+		tcpstate_parse_options(skb, pkt, &seg);
+
+	cmp = memcmp(&pkt->src, &pkt->dst, sizeof(pkt->src));
+	side = cmp > 0 || (!cmp && ntohs(pkt->th.source) > ntohs(pkt->th.dest));
+	memset(&key, 0, sizeof(key));
+	key.family = pkt->family;
+	key.addr[side] = pkt->src;
+	key.addr[side ^ 1] = pkt->dst;
+	key.port[side] = pkt->th.source;
+	key.port[side ^ 1] = pkt->th.dest;
+	tcpstate_flow_segment(tn, &key, side, &seg);
 }
 
 static bool tcpstate_seen_elsewhere(const struct sk_buff *skb,
@@ -135,6 +237,9 @@ static void tcpstate_count(struct tcpstate_net *tn,
 			  TCPSTATE_STAT_SEGMENTS_IPV4 :
 			  TCPSTATE_STAT_SEGMENTS_IPV6, pkt->segs);
 	tcpstate_stat_add(tn, TCPSTATE_STAT_SKBS, 1);
+	if (pkt->th.rst)
+		tcpstate_stat_add(tn, in ? TCPSTATE_STAT_RSTS_IN :
+				  TCPSTATE_STAT_RSTS_OUT, 1);
 	if (pkt->segs > 1)
 		tcpstate_stat_add(tn, TCPSTATE_STAT_GSO_SKBS, 1);
 }
@@ -158,6 +263,7 @@ static unsigned int tcpstate_hook(void *priv, struct sk_buff *skb,
 	switch (ret) {
 	case TCPSTATE_PARSE_OK:
 		tcpstate_count(tn, state, &pkt);
+		tcpstate_track(tn, skb, &pkt);
 		break;
 	case TCPSTATE_PARSE_FRAGMENT:
 		tcpstate_stat_add(tn, TCPSTATE_STAT_FRAGMENTS, 1);

@@ -7,11 +7,11 @@ set -euo pipefail
 
 kver=${1:-}
 pkgs=(
-	make gcc libc6-dev clang libclang-rt-14-dev valgrind sparse kmod cpio xz-utils
+	make gcc libc6-dev clang libclang-rt-14-dev valgrind bc sparse kmod cpio xz-utils
 	linux-image-amd64 linux-headers-amd64 linux-source
 	qemu-system-x86 busybox-static
 	libmnl-dev libpcap-dev
-	iproute2 socat iperf3 python3 python3-scapy tcpdump conntrack nftables
+	iproute2 socat iperf3 python3 python3-scapy python3-yaml tcpdump conntrack nftables
 	dkms
 )
 # A kernel asked for by version (for example one from bookworm-backports).

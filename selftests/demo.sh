@@ -19,8 +19,8 @@ setup_ns client server
 veth_pair "$client" 10.0.0.1 "$server" 10.0.0.2 fd00::1 fd00::2
 ip netns exec "$server" "$TCPGEN" serve :: 80 --count 0 &
 ip netns exec "$server" iperf3 -s -p 5201 > /dev/null 2>&1 &
-busywait 5000 listening "$server" 80
-busywait 5000 listening "$server" 5201
+busywait 30000 listening "$server" 80
+busywait 30000 listening "$server" 5201
 
 say "30 short request/response connections to 10.0.0.2:80"
 ip netns exec "$client" "$TCPGEN" connect 10.0.0.2 80 --count 30 --bytes 2000 --parallel 3
@@ -35,10 +35,31 @@ say "the sockets as ss sees them in the client namespace"
 ip netns exec "$client" ss -tan | head -n 8
 echo "  ($(ip netns exec "$client" ss -Htan state time-wait | wc -l) in TIME-WAIT)"
 
-say "tcpstate stats, client namespace"
-ip netns exec "$client" tcpstate stats
-say "tcpstate stats, server namespace"
-ip netns exec "$server" tcpstate stats
+say "a connection left half-closed: the client shut its side, the server still sends"
+ctl_start srv "$server"
+ctl_start cli "$client"
+ctl srv listen l 10.0.0.2 8080 > /dev/null
+ctl cli connect c 10.0.0.2 8080 > /dev/null
+ctl srv accept s l > /dev/null
+ctl cli shutdown c > /dev/null
+ctl srv send s 5000 > /dev/null
+ctl cli recv c 5000 > /dev/null
+busywait 5000 wire_quiet "$client" "$server"
+
+say "tcpstate flows, client namespace (first lines)"
+ip netns exec "$client" tcpstate flows | head -n 8
+echo "  ..."
+say "tcpstate flows state fin-wait-2: the half-closed one"
+ip netns exec "$client" tcpstate flows state fin-wait-2
+say "tcpstate flows conn REJ: the refused one"
+ip netns exec "$client" tcpstate flows conn REJ
+say "the same half-closed connection as ss sees it, from both sides"
+ip netns exec "$client" ss -tan "( dport = :8080 )" | sed 's/^/  client: /'
+ip netns exec "$server" ss -tan "( sport = :8080 )" | sed 's/^/  server: /'
+say "tcpstate listeners, server namespace"
+ip netns exec "$server" tcpstate listeners
+say "tcpstate stats, client namespace (non-zero)"
+ip netns exec "$client" tcpstate stats | awk '$2 != 0'
 say "the kernel's own count (nstat), client: TcpOutSegs + TcpRetransSegs"
 echo "  $(($(nstat_abs "$client" TcpOutSegs) + $(nstat_abs "$client" TcpRetransSegs)))" \
      "segments sent; tcpstate says segments_out =" \

@@ -5,7 +5,8 @@
 # selftests, in the manner of tools/testing/selftests/net/lib.sh.
 #
 # A test is a shell function run in a subshell under `set -e`, so each
-# assertion is a plain line; its output is shown only when it fails.
+# assertion is a plain line; its output is shown only when it fails. When
+# it ends, what it deferred runs and its namespaces are deleted.
 
 KTAP_NR=0
 KTAP_PASS=0
@@ -27,7 +28,7 @@ run_test()
 	shift
 	log=$(mktemp)
 	KTAP_NR=$((KTAP_NR + 1))
-	( set -e; "$@" ) > "$log" 2>&1
+	( set -e; trap run_deferred EXIT; "$@" ) > "$log" 2>&1
 	rc=$?
 	if [ -n "${TCPSTATE_IN_VM:-}" ] && ! kernel_clean >> "$log" 2>&1; then
 		rc=1
@@ -44,6 +45,23 @@ run_test()
 		KTAP_FAIL=$((KTAP_FAIL + 1))
 	fi
 	rm -f "$log"
+}
+
+# defer COMMAND...: run COMMAND when the test ends, pass or fail, before
+# its namespaces are deleted (last deferred, first run).
+DEFERRED=()
+defer()
+{
+	DEFERRED=("$*" "${DEFERRED[@]}")
+}
+
+run_deferred()
+{
+	local cmd
+	for cmd in "${DEFERRED[@]}"; do
+		eval "$cmd" || true
+	done
+	DEFERRED=()
 	cleanup_ns
 }
 
@@ -145,6 +163,27 @@ veth_pair()
 	ip -n "$ns2" link set veth1 up
 }
 
+# router_topology A R B: A - R - B, R forwarding. A is 10.0.1.1 and
+# fd00:1::1, B is 10.0.2.1 and fd00:2::1, R is .254 / ::fe on both sides.
+router_topology()
+{
+	local a=$1 r=$2 b=$3
+	veth_pair "$a" 10.0.1.1 "$r" 10.0.1.254 fd00:1::1 fd00:1::fe
+	ip link add veth2 netns "$r" type veth peer name veth3 netns "$b"
+	ip -n "$r" addr add 10.0.2.254/24 dev veth2
+	ip -n "$r" addr add fd00:2::fe/64 dev veth2 nodad
+	ip -n "$b" addr add 10.0.2.1/24 dev veth3
+	ip -n "$b" addr add fd00:2::1/64 dev veth3 nodad
+	ip -n "$r" link set veth2 up
+	ip -n "$b" link set veth3 up
+	ip -n "$a" route add default via 10.0.1.254
+	ip -n "$b" route add default via 10.0.2.254
+	ip -n "$a" -6 route add default via fd00:1::fe
+	ip -n "$b" -6 route add default via fd00:2::fe
+	ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$r" sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+
 # tcpstate_stat NS NAME: one counter of /proc/net/tcpstate/stats in NS.
 tcpstate_stat()
 {
@@ -219,4 +258,159 @@ ktap_suite()
 listening()
 {
 	[ -n "$(ip netns exec "$1" ss -Htln "sport = :$2")" ]
+}
+
+# --- sockets held open by selftests/tcpctl.py, one step at a time ---------
+# ctl_start NAME NS: a controller in NS. ctl NAME CMD...: run CMD there and
+# wait for it; its extra output lands in CTL_REPLY.
+ctl_start()
+{
+	local name=$1 ns=$2 dir fd
+	dir=$(mktemp -d)
+	mkfifo "$dir/in"
+	: > "$dir/out"
+	ip netns exec "$ns" python3 "$SELFTESTS/tcpctl.py" "$dir/in" "$dir/out" &
+	exec {fd}>"$dir/in"
+	eval "CTL_${name}_dir=$dir CTL_${name}_fd=$fd CTL_${name}_n=0"
+}
+
+ctl()
+{
+	local name=$1 dir fd n line
+	shift
+	eval "dir=\$CTL_${name}_dir fd=\$CTL_${name}_fd n=\$CTL_${name}_n"
+	n=$((n + 1))
+	eval "CTL_${name}_n=$n"
+	echo "  $name: $*"
+	echo "$*" >&"$fd"
+	busywait 30000 grep -q "^$n " "$dir/out"
+	line=$(grep "^$n " "$dir/out")
+	case "$line" in
+	"$n ok"*) CTL_REPLY=${line#"$n ok"}; CTL_REPLY=${CTL_REPLY# } ;;
+	*) fail "$name: $*: ${line#"$n "}" ;;
+	esac
+}
+
+# wire_quiet NS...: no TCP segment sent or received there for 300 ms,
+# by the kernel's own counters.
+wire_quiet()
+{
+	local before after
+	before=$(for ns in "$@"; do ip netns exec "$ns" nstat -saz TcpInSegs \
+		TcpOutSegs TcpRetransSegs; done)
+	sleep 0.3
+	after=$(for ns in "$@"; do ip netns exec "$ns" nstat -saz TcpInSegs \
+		TcpOutSegs TcpRetransSegs; done)
+	[ "$before" = "$after" ]
+}
+
+# ss_state NS LPORT RADDR RPORT: the RFC 793 name of the socket's state as
+# ss shows it, CLOSED when there is no such socket.
+ss_state()
+{
+	local s
+	s=$(ip netns exec "$1" ss -Htan state all \
+		"( sport = :$2 and dport = :$4 )" | awk -v r="$3" \
+		'{ p = $5; sub(/:[0-9]+$/, "", p); gsub(/[][]/, "", p)
+		   if (p == r) { print $1; exit } }')
+	case "$s" in
+	ESTAB) echo ESTABLISHED ;;
+	SYN-RECV) echo SYN_RECEIVED ;;
+	""|UNCONN|CLOSE) echo CLOSED ;;
+	*) echo "$s" | tr - _ ;;
+	esac
+}
+
+# flow_line NS ADDR1 PORT1 ADDR2 PORT2: the flows line of that connection
+# (either way round), prefixed with "c" or "s": which one ADDR1:PORT1 is.
+flow_line()
+{
+	ip netns exec "$1" awk -v a="$2" -v p="$3" -v b="$4" -v q="$5" '
+		$2 == a && $3 == p && $4 == b && $5 == q { print "c", $0; exit }
+		$2 == b && $3 == q && $4 == a && $5 == p { print "s", $0; exit }
+	' /proc/net/tcpstate/flows
+}
+
+# tcpstate_state NS LADDR LPORT RADDR RPORT: the local endpoint's state.
+tcpstate_state()
+{
+	local l
+	l=$(flow_line "$@")
+	[ -n "$l" ] || { echo ABSENT; return; }
+	set -- $l
+	if [ "$1" = c ]; then echo "$7"; else echo "$8"; fi
+}
+
+# flow_field NS ADDR1 PORT1 ADDR2 PORT2 NAME: one column of the flows line.
+flow_field()
+{
+	local col
+	col=$(ip netns exec "$1" awk -v k="$6" 'NR == 1 {
+		for (i = 1; i <= NF; i++) if ($i == k) print i + 1; exit }' \
+		/proc/net/tcpstate/flows)
+	flow_line "$1" "$2" "$3" "$4" "$5" | awk -v c="$col" '{ print $c }'
+}
+
+# check_endpoint NS LADDR LPORT RADDR RPORT: tcpstate says what ss says.
+check_endpoint()
+{
+	assert_eq "$1 $2:$3 (ss)" "$(ss_state "$1" "$3" "$4" "$5")" \
+		"$(tcpstate_state "$@")"
+}
+
+SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# wait_eq TIMEOUT_MS EXPECTED COMMAND...: until COMMAND prints EXPECTED
+# (the command runs again each time; `busywait test "$(...)"` would not).
+wait_eq()
+{
+	local timeout_ms=$1 want=$2
+	shift 2
+	busywait "$timeout_ms" _output_is "$want" "$@"
+}
+
+# wait_ge TIMEOUT_MS MIN COMMAND...: until COMMAND prints a number >= MIN.
+wait_ge()
+{
+	local timeout_ms=$1 min=$2
+	shift 2
+	busywait "$timeout_ms" _output_ge "$min" "$@"
+}
+
+_output_is()
+{
+	local want=$1
+	shift
+	[ "$("$@")" = "$want" ]
+}
+
+_output_ge()
+{
+	local min=$1 got
+	shift
+	got=$("$@")
+	[ -n "$got" ] && [ "$got" -ge "$min" ]
+}
+
+# TESTS=(name function ...); ktap_select [NAME...]; ktap_run: run the
+# tests named on the command line, or all of them.
+ktap_select()
+{
+	local i sel=()
+	for ((i = 0; i < ${#TESTS[@]}; i += 2)); do
+		if [ $# -eq 0 ] || [[ " $* " == *" ${TESTS[i]} "* ]]; then
+			sel+=("${TESTS[i]}" "${TESTS[i + 1]}")
+		fi
+	done
+	TESTS=("${sel[@]}")
+	ktap_plan $((${#TESTS[@]} / 2))
+}
+
+ktap_run()
+{
+	local i
+	for ((i = 0; i < ${#TESTS[@]}; i += 2)); do
+		run_test "${TESTS[i]}" "${TESTS[i + 1]}"
+	done
+	ktap_finish
 }

@@ -48,7 +48,7 @@ loopback()
 	local addr=$1 fam=$2 other=$3 ns out segs
 	setup_ns ns
 	run ip netns exec "$ns" "$TCPGEN" pairs "$addr" 5000 --count 20 --bytes 200000
-	busywait 5000 quiet "$ns"
+	busywait 30000 quiet "$ns"
 	out=$(sent "$ns")
 	segs=$(tcpstate_stat "$ns" segments)
 	[ "$out" -ge 200 ] || fail "only $out segments: the traffic did not run"
@@ -93,11 +93,12 @@ test_two_namespaces()
 	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2 fd00:1::1 fd00:1::2
 	ip netns exec "$b" "$TCPGEN" serve 0.0.0.0 5001 --count 0 &
 	ip netns exec "$b" "$TCPGEN" serve :: 5002 --count 0 &
-	busywait 5000 listening "$b" 5002
+	busywait 30000 listening "$b" 5001
+	busywait 30000 listening "$b" 5002
 	run ip netns exec "$a" "$TCPGEN" connect 10.0.1.2 5001 --count 10 --bytes 100000
 	run ip netns exec "$a" "$TCPGEN" connect fd00:1::2 5002 --count 10 --bytes 100000
-	busywait 5000 quiet "$a"
-	busywait 5000 quiet "$b"
+	busywait 30000 quiet "$a"
+	busywait 30000 quiet "$b"
 	check_host "$a" "$b"
 	check_host "$b" "$a"
 	[ "$(tcpstate_stat "$a" segments_ipv6)" -gt 0 ] || fail "no IPv6 counted"
@@ -107,27 +108,14 @@ test_forwarded_once()
 {
 	local a r b total
 	setup_ns a r b
-	veth_pair "$a" 10.0.1.1 "$r" 10.0.1.254 fd00:1::1 fd00:1::fe
-	ip link add veth2 netns "$r" type veth peer name veth3 netns "$b"
-	ip -n "$r" addr add 10.0.2.254/24 dev veth2
-	ip -n "$r" addr add fd00:2::fe/64 dev veth2 nodad
-	ip -n "$b" addr add 10.0.2.1/24 dev veth3
-	ip -n "$b" addr add fd00:2::1/64 dev veth3 nodad
-	ip -n "$r" link set veth2 up
-	ip -n "$b" link set veth3 up
-	ip -n "$a" route add default via 10.0.1.254
-	ip -n "$b" route add default via 10.0.2.254
-	ip -n "$a" -6 route add default via fd00:1::fe
-	ip -n "$b" -6 route add default via fd00:2::fe
-	ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
-	ip netns exec "$r" sysctl -qw net.ipv6.conf.all.forwarding=1
+	router_topology "$a" "$r" "$b"
 
 	ip netns exec "$b" "$TCPGEN" serve :: 5003 --count 0 &
-	busywait 5000 listening "$b" 5003
+	busywait 30000 listening "$b" 5003
 	run ip netns exec "$a" "$TCPGEN" connect 10.0.2.1 5003 --count 10 --bytes 50000
 	run ip netns exec "$a" "$TCPGEN" connect fd00:2::1 5003 --count 10 --bytes 50000
-	busywait 5000 quiet "$a"
-	busywait 5000 quiet "$b"
+	busywait 30000 quiet "$a"
+	busywait 30000 quiet "$b"
 
 	total=$(($(sent "$a") + $(sent "$b")))
 	assert_eq "router: segments = sent by a + sent by b" "$total" \
@@ -145,10 +133,10 @@ test_unload_under_traffic()
 	setup_ns a b
 	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2
 	ip netns exec "$b" iperf3 -s -1 -p 5201 > /dev/null &
-	busywait 5000 listening "$b" 5201
+	busywait 30000 listening "$b" 5201
 	ip netns exec "$a" iperf3 -c 10.0.1.2 -p 5201 -t 4 > /dev/null &
 	pid=$!
-	busywait 5000 connected "$a" 5201
+	busywait 30000 connected "$a" 5201
 	while kill -0 "$pid" 2>/dev/null && [ $n -lt 20 ]; do
 		rmmod tcpstate
 		insmod "$MODULE"

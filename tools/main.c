@@ -4,7 +4,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tcpstate.h"
 
@@ -16,6 +15,13 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "stats", cmd_stats, "segment and flow counters of this namespace" },
+	{ "flows", cmd_flows, "the flows of this namespace (filters as in ss)" },
+	{ "show", cmd_flows, "the same as flows" },
+	{ "listeners", cmd_listeners, "half-open queues and handshakes per listener" },
+	{ "monitor", cmd_monitor, "state transitions and ended flows, live" },
+	{ "config", cmd_config, "show or change this namespace's settings" },
+	{ "flush", cmd_flush, "end and forget every flow of this namespace" },
+	{ "replay", cmd_replay, "run the state machine over a pcap capture" },
 };
 
 static int usage(FILE *f)
@@ -26,16 +32,6 @@ static int usage(FILE *f)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	return f == stdout ? EXIT_OK : EXIT_USAGE;
-}
-
-/* Say plainly when the module is not there, rather than ENOENT. */
-int module_missing(void)
-{
-	if (access(PROC_DIR, F_OK) == 0)
-		return 0;
-	fprintf(stderr, "%s: tcpstate module is not loaded: run "
-		"'insmod module/tcpstate.ko' (or 'modprobe tcpstate')\n", prog);
-	return 1;
 }
 
 int main(int argc, char *argv[])

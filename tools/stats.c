@@ -1,46 +1,223 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstate stats [-j]: the module's counters for this namespace.
+ * tcpstate stats [-j] [-p] [--prometheus]: the module's counters for this
+ * namespace, over netlink; the names are those of /proc/net/tcpstate/stats.
  */
-#include <errno.h>
+#include <ctype.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "flow.h"
+#include "nl.h"
 #include "tcpstate.h"
+
+/* Each counter: its attribute, name, and Prometheus help. */
+static const struct {
+	int attr;
+	const char *name;
+	const char *help;
+} counters[] = {
+	{ TCPSTATE_A_STATS_SEGMENTS, "segments", "TCP segments seen, each once" },
+	{ TCPSTATE_A_STATS_SEGMENTS_IN, "segments_in", "TCP segments arriving (local or forwarded)" },
+	{ TCPSTATE_A_STATS_SEGMENTS_OUT, "segments_out", "TCP segments sent by this host" },
+	{ TCPSTATE_A_STATS_SEGMENTS_IPV4, "segments_ipv4", "TCP segments over IPv4" },
+	{ TCPSTATE_A_STATS_SEGMENTS_IPV6, "segments_ipv6", "TCP segments over IPv6" },
+	{ TCPSTATE_A_STATS_SKBS, "skbs", "skbs carrying TCP segments" },
+	{ TCPSTATE_A_STATS_GSO_SKBS, "gso_skbs", "GSO/GRO skbs carrying TCP segments" },
+	{ TCPSTATE_A_STATS_RSTS_IN, "rsts_in", "segments with RST arriving" },
+	{ TCPSTATE_A_STATS_RSTS_OUT, "rsts_out", "segments with RST sent by this host" },
+	{ TCPSTATE_A_STATS_FRAGMENTS, "fragments", "non-first IP fragments of TCP, not parsed" },
+	{ TCPSTATE_A_STATS_MALFORMED, "malformed", "truncated or invalid TCP headers" },
+	{ TCPSTATE_A_STATS_NO_FLOW, "no_flow", "RST or odd segments matching no flow" },
+	{ TCPSTATE_A_STATS_INVALID, "invalid", "segments the state machine refused" },
+	{ TCPSTATE_A_STATS_RST_OUT_OF_WINDOW, "rst_out_of_window", "RSTs outside the window (RFC 5961)" },
+	{ TCPSTATE_A_STATS_RETRANSMISSIONS, "retransmissions", "SYN, SYN-ACK, data or FIN sent again" },
+	{ TCPSTATE_A_STATS_KEEPALIVES, "keepalives", "keepalive probes seen" },
+	{ TCPSTATE_A_STATS_HANDSHAKES, "handshakes", "three-way handshakes completed" },
+	{ TCPSTATE_A_STATS_FLOWS_CREATED, "flows_created", "flows created" },
+	{ TCPSTATE_A_STATS_FLOWS_MIDSTREAM, "flows_midstream", "flows picked up without a SYN" },
+	{ TCPSTATE_A_STATS_FLOWS_ENDED, "flows_ended", "connections over (FIN, RST, timeout, ...)" },
+	{ TCPSTATE_A_STATS_FLOWS_REUSED, "flows_reused", "new incarnations of a 4-tuple" },
+	{ TCPSTATE_A_STATS_TIME_WAIT_REUSED, "time_wait_reused", "new incarnations that replaced a TIME_WAIT" },
+	{ TCPSTATE_A_STATS_FLOWS_EXPIRED, "flows_expired", "flows freed by timeout" },
+	{ TCPSTATE_A_STATS_FLOWS_EVICTED, "flows_evicted", "flows freed to make room" },
+	{ TCPSTATE_A_STATS_FLOWS_FLUSHED, "flows_flushed", "flows flushed by the administrator" },
+	{ TCPSTATE_A_STATS_FLOWS_NOT_TRACKED, "flows_not_tracked", "flows not tracked: no room or no memory" },
+	{ TCPSTATE_A_STATS_TABLE_FULL, "table_full", "times max_flows was reached with nothing to evict" },
+	{ TCPSTATE_A_STATS_ALLOC_FAILED, "alloc_failed", "flow allocations that failed" },
+	{ TCPSTATE_A_STATS_LISTENER_OVERFLOW, "listener_overflow", "listeners aggregated: listener table full" },
+	{ TCPSTATE_A_STATS_EVENTS_DROPPED, "events_dropped", "netlink events that could not be delivered" },
+};
+
+static const struct {
+	int attr;
+	const char *name;
+	const char *help;
+} gauges[] = {
+	{ TCPSTATE_A_STATS_FLOWS, "flows", "flows in the table" },
+	{ TCPSTATE_A_STATS_FLOW_OBJECTS, "flow_objects", "flow objects allocated, all namespaces" },
+	{ TCPSTATE_A_STATS_LISTENERS, "listeners", "listeners in the table" },
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+struct stats {
+	uint64_t counter[N(counters)];
+	uint64_t gauge[N(gauges)];
+	int64_t endpoints[TCPSTATE_S_MAX];
+};
+
+static void lower(char *dst, const char *src, size_t size)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < size; i++)
+		dst[i] = tolower((unsigned char)src[i]);
+	dst[i] = '\0';
+}
+
+static int stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[TCPSTATE_A_STATS_MAX + 1] = { NULL };
+	const struct nlattr *et[TCPSTATE_A_ENDPOINTS_MAX + 1];
+	struct stats *st = data;
+	const struct nlattr *a;
+	size_t i;
+
+	nl_parse(nlh, tb, TCPSTATE_A_STATS_MAX);
+	for (i = 0; i < N(counters); i++)
+		st->counter[i] = nl_u64(tb[counters[i].attr]);
+	for (i = 0; i < N(gauges); i++)
+		st->gauge[i] = nl_u64(tb[gauges[i].attr]);
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) != TCPSTATE_A_STATS_ENDPOINTS)
+			continue;
+		memset(et, 0, sizeof(et));
+		nl_parse_nested(a, et, TCPSTATE_A_ENDPOINTS_MAX);
+		i = nl_u64(et[TCPSTATE_A_ENDPOINTS_STATE]);
+		if (i < TCPSTATE_S_MAX)
+			st->endpoints[i] =
+				(int64_t)nl_u64(et[TCPSTATE_A_ENDPOINTS_COUNT]);
+	}
+	return MNL_CB_OK;
+}
+
+static void print_prometheus(const struct stats *st)
+{
+	char state[32];
+	size_t i;
+
+	for (i = 0; i < N(counters); i++)
+		printf("# HELP tcpstate_%s_total %s.\n"
+		       "# TYPE tcpstate_%s_total counter\n"
+		       "tcpstate_%s_total %" PRIu64 "\n", counters[i].name,
+		       counters[i].help, counters[i].name, counters[i].name,
+		       st->counter[i]);
+	for (i = 0; i < N(gauges); i++)
+		printf("# HELP tcpstate_%s %s.\n# TYPE tcpstate_%s gauge\n"
+		       "tcpstate_%s %" PRIu64 "\n", gauges[i].name,
+		       gauges[i].help, gauges[i].name, gauges[i].name,
+		       st->gauge[i]);
+	printf("# HELP tcpstate_endpoints Flow endpoints in each RFC 793 state.\n"
+	       "# TYPE tcpstate_endpoints gauge\n");
+	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++) {
+		lower(state, tcpstate_state_name(i), sizeof(state));
+		printf("tcpstate_endpoints{state=\"%s\"} %" PRId64 "\n", state,
+		       st->endpoints[i]);
+	}
+}
+
+/* Text: "name value" lines, aligned; JSON: one object. */
+static void print_one(struct ts_out *o, const char *name, int64_t v,
+		      bool is_signed)
+{
+	if (out_is_json(o)) {
+		if (is_signed && v < 0)
+			v = 0;	/* a gauge caught mid-move; JSON wants it >= 0 */
+		out_u64(o, OUT_JSON, name, NULL, (uint64_t)v);
+	} else if (is_signed) {
+		printf("%-24s %" PRId64 "\n", name, v);
+	} else {
+		printf("%-24s %" PRIu64 "\n", name, (uint64_t)v);
+	}
+}
+
+static int print_stats(const struct stats *st, bool json, bool pretty)
+{
+	struct ts_out *o = out_new(stdout, json, pretty);
+	char name[48], state[32];
+	size_t i;
+
+	if (!o)
+		return -1;
+	out_obj_begin(o, NULL);
+	for (i = 0; i < N(counters); i++)
+		print_one(o, counters[i].name, (int64_t)st->counter[i], false);
+	for (i = 0; i < N(gauges); i++)
+		print_one(o, gauges[i].name, (int64_t)st->gauge[i], false);
+	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++) {
+		lower(state, tcpstate_state_name(i), sizeof(state));
+		snprintf(name, sizeof(name), "endpoints_%s", state);
+		print_one(o, name, st->endpoints[i], true);
+	}
+	if (out_is_json(o))
+		out_obj_end(o);
+	return out_free(o);
+}
 
 int cmd_stats(int argc, char *argv[])
 {
-	char name[64];
-	unsigned long long value;
-	int json = 0, first = 1;
-	FILE *f;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "prometheus", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false, pretty = false, prom = false;
+	struct stats st;
+	struct nl nl;
+	int c, err;
 
-	if (argc == 2 && !strcmp(argv[1], "-j")) {
-		json = 1;
-	} else if (argc != 1) {
-		fprintf(stderr, "Usage: %s stats [-j]\n", prog);
+	memset(&st, 0, sizeof(st));
+	while ((c = getopt_long(argc, argv, "jph", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'p':
+			pretty = true;
+			break;
+		case 'P':
+			prom = true;
+			break;
+		default:
+			fprintf(c == 'h' ? stdout : stderr,
+				"Usage: %s stats [-j] [-p] [--prometheus]\n",
+				prog);
+			return c == 'h' ? EXIT_OK : EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "Usage: %s stats [-j] [-p] [--prometheus]\n",
+			prog);
 		return EXIT_USAGE;
 	}
-	if (module_missing())
+	if (nl_open(&nl))
 		return EXIT_ERR;
-
-	f = fopen(PROC_DIR "/stats", "r");
-	if (!f) {
-		fprintf(stderr, "%s: %s/stats: %s\n", prog, PROC_DIR,
-			strerror(errno));
+	err = nl_talk(&nl, nl_request(&nl, TCPSTATE_CMD_STATS_GET, 0),
+		      stats_cb, &st);
+	if (err) {
+		nl_perror(&nl, "stats", err);
+		nl_close(&nl);
 		return EXIT_ERR;
 	}
-	if (json)
-		putchar('{');
-	while (fscanf(f, "%63s %llu", name, &value) == 2) {
-		if (json)
-			printf("%s\"%s\":%llu", first ? "" : ",", name, value);
-		else
-			printf("%-24s %llu\n", name, value);
-		first = 0;
-	}
-	if (json)
-		puts("}");
-	fclose(f);
-	return EXIT_OK;
+	nl_close(&nl);
+	if (prom)
+		print_prometheus(&st);
+	else if (print_stats(&st, json, pretty))
+		return EXIT_ERR;
+	return fflush(stdout) ? EXIT_ERR : EXIT_OK;
 }

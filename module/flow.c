@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flow.c: the flow table of a namespace: lookup and creation on the packet
+ * path, the fsm update under the flow's lock, eviction when full, and the
+ * GC worker that expires flows by deadline.
+ *
+ * Locking: lookups run under RCU (netfilter hooks hold it). flow->lock
+ * (BH) serialises the fsm of one flow, whose two directions may arrive on
+ * two CPUs at once; it nests outside tn->evict_lock and the listener lock.
+ * The eviction lists and flow->class change under tn->evict_lock. A flow
+ * is freed after an RCU grace period once `dead` is set under its lock,
+ * which only the one who unlinks it does.
+ */
+#include <linux/jhash.h>
+#include <linux/ktime.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+
+#include "core.h"
+
+static struct kmem_cache *tcpstate_flow_cache __read_mostly;
+/* Flow objects allocated and not yet freed, in every namespace. */
+static atomic_long_t tcpstate_flow_objects = ATOMIC_LONG_INIT(0);
+
+static const struct rhashtable_params tcpstate_flow_params = {
+	.head_offset = offsetof(struct tcpstate_flow, node),
+	.key_offset = offsetof(struct tcpstate_flow, key),
+	.key_len = sizeof(struct tcpstate_key),
+	.automatic_shrinking = true,
+};
+
+/* Eviction tries at most this many victims before giving up. */
+#define TCPSTATE_EVICT_TRIES	8
+/* The GC leaves RCU and reschedules after this many flows. */
+#define TCPSTATE_GC_BATCH	256
+
+void tcpstate_flow_endpoints(const struct tcpstate_flow *flow,
+			     const union tcpstate_addr **caddr, __be16 *cport,
+			     const union tcpstate_addr **saddr, __be16 *sport)
+{
+	unsigned int c = flow->dir0 ^ tcpstate_fsm_orig_dir(&flow->fsm);
+
+	*caddr = &flow->key.addr[c];
+	*cport = flow->key.port[c];
+	*saddr = &flow->key.addr[c ^ 1];
+	*sport = flow->key.port[c ^ 1];
+}
+
+/*
+ * Ended flows go first, then handshakes never completed and one-way
+ * traffic never answered; a flow that both sides speak is never evicted.
+ */
+static enum tcpstate_class tcpstate_flow_class(const struct tcpstate_flow *flow)
+{
+	const struct tcpstate_fsm *fsm = &flow->fsm;
+	u8 a = fsm->state[0], b = fsm->state[1];
+
+	if ((fsm->flags & TCPSTATE_F_ENDED) ||
+	    ((a == TCPSTATE_S_CLOSED || a == TCPSTATE_S_TIME_WAIT) &&
+	     (b == TCPSTATE_S_CLOSED || b == TCPSTATE_S_TIME_WAIT)))
+		return TCPSTATE_CLASS_CLOSED;
+	if (fsm->flags & TCPSTATE_F_HANDSHAKE)
+		return TCPSTATE_CLASS_NONE;
+	if (!(fsm->flags & TCPSTATE_F_MIDSTREAM) || !fsm->pkts[0] ||
+	    !fsm->pkts[1])
+		return TCPSTATE_CLASS_HALF_OPEN;
+	return TCPSTATE_CLASS_NONE;
+}
+
+static void tcpstate_flow_set_class(struct tcpstate_net *tn,
+				    struct tcpstate_flow *flow,
+				    enum tcpstate_class class)
+{
+	lockdep_assert_held(&flow->lock);
+	spin_lock_bh(&tn->evict_lock);
+	if (flow->class != class) {
+		if (flow->class != TCPSTATE_CLASS_NONE)
+			list_del(&flow->evict);
+		if (class != TCPSTATE_CLASS_NONE)
+			list_add_tail(&flow->evict, &tn->evict[class]);
+		flow->class = class;
+	}
+	spin_unlock_bh(&tn->evict_lock);
+}
+
+static void tcpstate_flow_free(struct tcpstate_flow *flow)
+{
+	kmem_cache_free(tcpstate_flow_cache, flow);
+	atomic_long_dec(&tcpstate_flow_objects);
+}
+
+static void tcpstate_flow_free_rcu(struct rcu_head *head)
+{
+	tcpstate_flow_free(container_of(head, struct tcpstate_flow, rcu));
+}
+
+long tcpstate_flow_objects_read(void)
+{
+	return atomic_long_read(&tcpstate_flow_objects);
+}
+
+/* Take a dead flow off the lists and the table; free it after RCU. */
+static void tcpstate_flow_unlink(struct tcpstate_net *tn,
+				 struct tcpstate_flow *flow)
+{
+	spin_lock_bh(&tn->evict_lock);
+	if (flow->class != TCPSTATE_CLASS_NONE)
+		list_del(&flow->evict);
+	flow->class = TCPSTATE_CLASS_NONE;
+	spin_unlock_bh(&tn->evict_lock);
+
+	rhashtable_remove_fast(&tn->flows, &flow->node, tcpstate_flow_params);
+	atomic_dec(&tn->nflows);
+	call_rcu(&flow->rcu, tcpstate_flow_free_rcu);
+}
+
+/* Account for what one fsm step did: gauges, counters, the listener. */
+static void tcpstate_flow_account(struct tcpstate_net *tn,
+				  struct tcpstate_flow *flow,
+				  const struct tcpstate_result *res, u64 now)
+{
+	u16 ev = res->events;
+	unsigned int d;
+
+	for (d = 0; d < 2; d++)
+		if (ev & (TCPSTATE_EV_TRANS0 << d))
+			tcpstate_endpoint_move(tn, res->old_state[d],
+					       res->new_state[d]);
+	if (ev & TCPSTATE_EV_INVALID) {
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_INVALID);
+		if (res->invalid == TCPSTATE_INV_RST_OUT_OF_WINDOW)
+			tcpstate_stat_inc(tn, TCPSTATE_STAT_RST_OUT_OF_WINDOW);
+	}
+	if (ev & TCPSTATE_EV_RETRANS)
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_RETRANSMISSIONS);
+	if (ev & TCPSTATE_EV_KEEPALIVE)
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_KEEPALIVES);
+	if (ev & TCPSTATE_EV_HANDSHAKE)
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_HANDSHAKES);
+	if ((ev & TCPSTATE_EV_FIRST) &&
+	    (flow->fsm.flags & TCPSTATE_F_MIDSTREAM))
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_FLOWS_MIDSTREAM);
+	if (ev & TCPSTATE_EV_FLOW_END)
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_FLOWS_ENDED);
+	tcpstate_listener_update(tn, flow, res, now);
+	tcpstate_nl_flow_event(tn, flow, res, now);
+}
+
+/*
+ * A SYN on a 4-tuple whose connection is over: the old record ends and the
+ * same object starts the new incarnation with this segment.
+ */
+static void tcpstate_flow_reincarnate(struct tcpstate_net *tn,
+				      struct tcpstate_flow *flow,
+				      const struct tcpstate_seg *seg,
+				      struct tcpstate_result *res)
+{
+	unsigned int d;
+
+	tcpstate_stat_inc(tn, TCPSTATE_STAT_FLOWS_REUSED);
+	if (res->events & TCPSTATE_EV_TW_REUSE)
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_TIME_WAIT_REUSED);
+	for (d = 0; d < 2; d++)
+		tcpstate_endpoint_move(tn, flow->fsm.state[d], TCPSTATE_S_NONE);
+	tcpstate_fsm_restart(&flow->fsm, seg, res);
+}
+
+static void tcpstate_flow_step(struct tcpstate_net *tn,
+			       struct tcpstate_flow *flow,
+			       const struct tcpstate_seg *seg, unsigned int side,
+			       struct tcpstate_result *res)
+{
+	lockdep_assert_held(&flow->lock);
+	tcpstate_flow_account(tn, flow, res, seg->tstamp);
+	if (res->events & TCPSTATE_EV_NEW_INC) {
+		tcpstate_flow_reincarnate(tn, flow, seg, res);
+		tcpstate_flow_account(tn, flow, res, seg->tstamp);
+	}
+	if ((seg->flags & (TCPSTATE_TH_SYN | TCPSTATE_TH_ACK |
+			   TCPSTATE_TH_RST)) == TCPSTATE_TH_SYN)
+		tcpstate_listener_syn(tn, &flow->key, side ^ 1, seg->tstamp);
+	tcpstate_flow_set_class(tn, flow, tcpstate_flow_class(flow));
+}
+
+/* Under the flow's lock: end the record for good; the caller unlinks it. */
+static void tcpstate_flow_kill(struct tcpstate_net *tn,
+			       struct tcpstate_flow *flow,
+			       const struct tcpstate_result *res, u64 now)
+{
+	unsigned int d;
+
+	lockdep_assert_held(&flow->lock);
+	flow->dead = 1;
+	tcpstate_flow_account(tn, flow, res, now);
+	for (d = 0; d < 2; d++)
+		this_cpu_dec(tn->stats->endpoints[flow->fsm.state[d]]);
+}
+
+/* Pick the oldest flow of the first non-empty class and end it. */
+static bool tcpstate_flow_evict(struct tcpstate_net *tn, u64 now)
+{
+	struct tcpstate_flow *victim = NULL;
+	struct tcpstate_result res;
+	unsigned int c;
+
+	spin_lock_bh(&tn->evict_lock);
+	for (c = 0; c < TCPSTATE_CLASS_NR && !victim; c++) {
+		victim = list_first_entry_or_null(&tn->evict[c],
+						  struct tcpstate_flow, evict);
+	}
+	if (victim) {
+		list_del(&victim->evict);
+		victim->class = TCPSTATE_CLASS_NONE;
+	}
+	spin_unlock_bh(&tn->evict_lock);
+	if (!victim)
+		return false;
+
+	spin_lock_bh(&victim->lock);
+	if (victim->dead) {
+		spin_unlock_bh(&victim->lock);
+		return false;
+	}
+	tcpstate_fsm_close(&victim->fsm, now, TCPSTATE_CLOSE_EVICTED, &res);
+	tcpstate_flow_kill(tn, victim, &res, now);
+	spin_unlock_bh(&victim->lock);
+
+	tcpstate_stat_inc(tn, TCPSTATE_STAT_FLOWS_EVICTED);
+	tcpstate_flow_unlink(tn, victim);
+	return true;
+}
+
+/* Room for one more flow, evicting if needed. */
+static bool tcpstate_flow_reserve(struct tcpstate_net *tn, u64 now)
+{
+	u32 max = READ_ONCE(tn->cfg.max_flows);
+	unsigned int i;
+
+	if (atomic_inc_return(&tn->nflows) <= max)
+		return true;
+	atomic_dec(&tn->nflows);
+	for (i = 0; i < TCPSTATE_EVICT_TRIES; i++) {
+		if (tcpstate_flow_evict(tn, now)) {
+			atomic_inc(&tn->nflows);
+			return true;
+		}
+		if (list_empty(&tn->evict[TCPSTATE_CLASS_CLOSED]) &&
+		    list_empty(&tn->evict[TCPSTATE_CLASS_HALF_OPEN]))
+			break;
+	}
+	tcpstate_stat_inc(tn, TCPSTATE_STAT_TABLE_FULL);
+	return false;
+}
+
+/* A RST or a nonsense flag set starts nothing: there is no connection. */
+static bool tcpstate_flow_starts(u8 flags)
+{
+	if (flags & TCPSTATE_TH_RST)
+		return false;
+	if ((flags & (TCPSTATE_TH_SYN | TCPSTATE_TH_FIN)) ==
+	    (TCPSTATE_TH_SYN | TCPSTATE_TH_FIN))
+		return false;
+	return flags & (TCPSTATE_TH_SYN | TCPSTATE_TH_ACK);
+}
+
+static struct tcpstate_flow *
+tcpstate_flow_create(struct tcpstate_net *tn, const struct tcpstate_key *key,
+		     unsigned int side, const struct tcpstate_seg *seg)
+{
+	struct tcpstate_flow *flow, *old;
+
+	if (!tcpstate_flow_starts(seg->flags)) {
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_NO_FLOW);
+		return NULL;
+	}
+	if (!tcpstate_flow_reserve(tn, seg->tstamp))
+		goto err_not_tracked;
+
+	flow = kmem_cache_alloc(tcpstate_flow_cache, GFP_ATOMIC);
+	if (unlikely(!flow)) {
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_ALLOC_FAILED);
+		goto err_unreserve;
+	}
+	atomic_long_inc(&tcpstate_flow_objects);
+	flow->key = *key;
+	spin_lock_init(&flow->lock);
+	flow->dir0 = side;
+	flow->class = TCPSTATE_CLASS_NONE;
+	flow->dead = 0;
+	flow->half_open = 0;
+	tcpstate_fsm_init(&flow->fsm, seg->tstamp);
+
+	old = rhashtable_lookup_get_insert_fast(&tn->flows, &flow->node,
+						tcpstate_flow_params);
+	if (unlikely(old)) {
+		/* Another CPU inserted it first, or the table said no. */
+		tcpstate_flow_free(flow);
+		atomic_dec(&tn->nflows);
+		if (!IS_ERR(old))
+			return old;
+		goto err_not_tracked;
+	}
+	this_cpu_add(tn->stats->endpoints[TCPSTATE_S_NONE], 2);
+	tcpstate_stat_inc(tn, TCPSTATE_STAT_FLOWS_CREATED);
+	return flow;
+
+err_unreserve:
+	atomic_dec(&tn->nflows);
+err_not_tracked:
+	tcpstate_stat_inc(tn, TCPSTATE_STAT_FLOWS_NOT_TRACKED);
+	return NULL;
+}
+
+/*
+ * One segment sent by key side `side`. Called under RCU from the hooks.
+ * The lock is held only around the fsm step.
+ */
+void tcpstate_flow_segment(struct tcpstate_net *tn,
+			   const struct tcpstate_key *key, unsigned int side,
+			   struct tcpstate_seg *seg)
+{
+	struct tcpstate_result res;
+	struct tcpstate_flow *flow;
+	bool retried = false;
+
+again:
+	flow = rhashtable_lookup(&tn->flows, key, tcpstate_flow_params);
+	if (!flow) {
+		flow = tcpstate_flow_create(tn, key, side, seg);
+		if (!flow)
+			return;
+	}
+
+	spin_lock_bh(&flow->lock);
+	if (unlikely(flow->dead)) {
+		/* Lost a race with the GC or an eviction: start anew. */
+		spin_unlock_bh(&flow->lock);
+		if (retried)
+			return;
+		retried = true;
+		goto again;
+	}
+	seg->dir = side != flow->dir0;
+	tcpstate_fsm_update(&flow->fsm, seg, &res);
+	if (unlikely(res.events))
+		tcpstate_flow_step(tn, flow, seg, side, &res);
+	spin_unlock_bh(&flow->lock);
+}
+
+/* End and unlink one flow if it is past its deadline (or if forced). */
+static void tcpstate_flow_reap(struct tcpstate_net *tn,
+			       struct tcpstate_flow *flow, u64 now, bool flush)
+{
+	struct tcpstate_result res;
+
+	spin_lock_bh(&flow->lock);
+	if (flow->dead) {
+		spin_unlock_bh(&flow->lock);
+		return;
+	}
+	if (flush) {
+		tcpstate_fsm_close(&flow->fsm, now, TCPSTATE_CLOSE_FLUSHED,
+				   &res);
+	} else if (!tcpstate_fsm_expire(&flow->fsm, now, &tn->cfg.to, &res)) {
+		spin_unlock_bh(&flow->lock);
+		return;
+	}
+	tcpstate_flow_kill(tn, flow, &res, now);
+	spin_unlock_bh(&flow->lock);
+
+	tcpstate_stat_inc(tn, flush ? TCPSTATE_STAT_FLOWS_FLUSHED :
+			  TCPSTATE_STAT_FLOWS_EXPIRED);
+	tcpstate_flow_unlink(tn, flow);
+}
+
+/* Walk the whole table, leaving RCU and rescheduling between batches. */
+static unsigned int tcpstate_flow_walk(struct tcpstate_net *tn, bool flush)
+{
+	struct rhashtable_iter iter;
+	struct tcpstate_flow *flow;
+	unsigned int n = 0;
+	u64 now = ktime_get_ns();
+
+	rhashtable_walk_enter(&tn->flows, &iter);
+	rhashtable_walk_start(&iter);
+	while ((flow = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(flow)) {
+			if (PTR_ERR(flow) == -EAGAIN)
+				continue;
+			break;
+		}
+		tcpstate_flow_reap(tn, flow, now, flush);
+		if (++n % TCPSTATE_GC_BATCH == 0) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return n;
+}
+
+static void tcpstate_flow_gc(struct work_struct *work)
+{
+	struct tcpstate_net *tn = container_of(to_delayed_work(work),
+					       struct tcpstate_net, gc_work);
+
+	tcpstate_flow_walk(tn, false);
+	tcpstate_listener_gc(tn, ktime_get_ns());
+	queue_delayed_work(system_power_efficient_wq, &tn->gc_work,
+			   msecs_to_jiffies(READ_ONCE(tcpstate_gc_interval_ms)));
+}
+
+/* End every flow of the namespace now. Returns how many were seen. */
+unsigned int tcpstate_flow_flush(struct tcpstate_net *tn)
+{
+	return tcpstate_flow_walk(tn, true);
+}
+
+unsigned int tcpstate_flow_count(struct tcpstate_net *tn)
+{
+	return atomic_read(&tn->nflows);
+}
+
+int tcpstate_flow_net_init(struct tcpstate_net *tn)
+{
+	unsigned int c;
+	int err;
+
+	err = rhashtable_init(&tn->flows, &tcpstate_flow_params);
+	if (err)
+		return err;
+	atomic_set(&tn->nflows, 0);
+	spin_lock_init(&tn->evict_lock);
+	for (c = 0; c < TCPSTATE_CLASS_NR; c++)
+		INIT_LIST_HEAD(&tn->evict[c]);
+	INIT_DELAYED_WORK(&tn->gc_work, tcpstate_flow_gc);
+	queue_delayed_work(system_power_efficient_wq, &tn->gc_work,
+			   msecs_to_jiffies(tcpstate_gc_interval_ms));
+	return 0;
+}
+
+static void tcpstate_flow_destroy(void *ptr, void *arg)
+{
+	tcpstate_flow_free(ptr);
+}
+
+/* The hooks are gone and no reader is left: free what remains. */
+void tcpstate_flow_net_exit(struct tcpstate_net *tn)
+{
+	cancel_delayed_work_sync(&tn->gc_work);
+	rhashtable_free_and_destroy(&tn->flows, tcpstate_flow_destroy, NULL);
+}
+
+int tcpstate_flow_init(void)
+{
+	BUILD_BUG_ON(sizeof(struct tcpstate_fsm) > TCPSTATE_FSM_SIZE_MAX);
+	tcpstate_flow_cache = KMEM_CACHE(tcpstate_flow, SLAB_HWCACHE_ALIGN);
+	return tcpstate_flow_cache ? 0 : -ENOMEM;
+}
+
+void tcpstate_flow_uninit(void)
+{
+	rcu_barrier();	/* flows still waiting in call_rcu */
+	kmem_cache_destroy(tcpstate_flow_cache);
+}

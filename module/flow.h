@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * flow.h: the per-namespace flow table.
+ */
+#ifndef _TCPSTATE_FLOW_H
+#define _TCPSTATE_FLOW_H
+
+#include <linux/in6.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+
+#include "fsm.h"
+
+union tcpstate_addr {
+	__be32 ip;
+	struct in6_addr in6;
+};
+
+/*
+ * A flow's key is canonical: the (address, port) pair that compares lower
+ * is side 0, so both directions of a connection find the same flow.
+ * Unused bytes are zero: the key is hashed and compared as bytes.
+ */
+struct tcpstate_key {
+	union tcpstate_addr addr[2];
+	__be16 port[2];
+	u8 family;		/* AF_INET or AF_INET6 */
+	u8 pad[3];
+};
+
+/* Eviction classes, each a list in age order (tcpstate_net.evict). */
+enum tcpstate_class {
+	TCPSTATE_CLASS_CLOSED,		/* CLOSED, TIME_WAIT, ended: first */
+	TCPSTATE_CLASS_HALF_OPEN,	/* handshake not complete: next */
+	TCPSTATE_CLASS_NR,
+	TCPSTATE_CLASS_NONE = TCPSTATE_CLASS_NR, /* never evicted */
+};
+
+struct tcpstate_flow {
+	struct rhash_head node;
+	struct tcpstate_key key;
+	spinlock_t lock;	/* fsm, dead, half_open */
+	u8 dir0;		/* key side that sent the first segment */
+	u8 class;		/* enum tcpstate_class; under tn->evict_lock */
+	u8 dead;		/* unlinked or being unlinked */
+	u8 half_open;		/* counted in its listener's half-open */
+	union {
+		struct list_head evict;	/* on tn->evict[class] */
+		struct rcu_head rcu;	/* once off every list */
+	};
+	struct tcpstate_fsm fsm;
+};
+
+struct tcpstate_net;
+
+int tcpstate_flow_init(void);
+void tcpstate_flow_uninit(void);
+int tcpstate_flow_net_init(struct tcpstate_net *tn);
+void tcpstate_flow_net_exit(struct tcpstate_net *tn);
+
+void tcpstate_flow_segment(struct tcpstate_net *tn,
+			   const struct tcpstate_key *key, unsigned int side,
+			   struct tcpstate_seg *seg);
+unsigned int tcpstate_flow_flush(struct tcpstate_net *tn);
+unsigned int tcpstate_flow_count(struct tcpstate_net *tn);
+long tcpstate_flow_objects_read(void);
+
+/* Addresses and ports of a flow's client (originator) and server. */
+void tcpstate_flow_endpoints(const struct tcpstate_flow *flow,
+			     const union tcpstate_addr **caddr, __be16 *cport,
+			     const union tcpstate_addr **saddr, __be16 *sport);
+
+#endif /* _TCPSTATE_FLOW_H */

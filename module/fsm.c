@@ -1,0 +1,1183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpstate state machine: both endpoints' RFC 793 states from the wire.
+ *
+ * The model (DESIGN.md, "The state machine"): an endpoint's state moves
+ * when it sends a segment and when a segment addressed to it is observed,
+ * which is assumed delivered. So each segment gives two transitions, read
+ * from one table: the sender's (what it must have done to send this) and
+ * the receiver's (what this does to it). Where the two ends race (FINs
+ * crossing), the ACK field of a segment says what its sender had received,
+ * and the table has separate rows for segments that acknowledge the
+ * receiver's SYN or FIN and segments that do not.
+ *
+ * Choices the tables encode:
+ * - The receiver of a bare SYN stays NONE until it answers: a SYN-ACK makes
+ *   it SYN_RECEIVED, a RST CLOSED. LISTEN is never entered (the listening
+ *   socket is another 4-tuple).
+ * - A flow picked up mid-stream is marked; an endpoint in NONE becomes
+ *   ESTABLISHED once ACK-bearing segments have been seen in both directions
+ *   (TCPSTATE_T_MS). A FIN moves it directly (FIN_WAIT_1 / CLOSE_WAIT).
+ *   A flow whose first segment is a SYN-ACK is a handshake with a missed
+ *   SYN: the SYN-ACK's receiver is the client and becomes ESTABLISHED.
+ * - States never move back: a retransmitted FIN after a final ACK that was
+ *   seen (and lost beyond the vantage point) is counted, the peer stays
+ *   CLOSED. Retransmitted SYNs and SYN-ACKs change nothing.
+ * - A SYN on a tuple whose endpoint is in TIME_WAIT or CLOSED, or a SYN
+ *   with a new ISN before the handshake completed, is a new incarnation:
+ *   the old record ends (its TIME_WAIT endpoints go CLOSED) and the caller
+ *   starts a fresh one with tcpstate_fsm_restart() and the same segment.
+ * - RSTs (RFC 5961): accepted when the sequence number is exactly the
+ *   sender's snd_nxt (or the FIN's, once it sent one); in the window but
+ *   not exact is a challenge (invalid), outside is invalid. An endpoint in
+ *   SYN_SENT accepts only a RST that acknowledges its SYN (RFC 793).
+ */
+#include "fsm.h"
+
+#define SNO TCPSTATE_S_NONE
+#define SCL TCPSTATE_S_CLOSED
+#define SLI TCPSTATE_S_LISTEN
+#define SSS TCPSTATE_S_SYN_SENT
+#define SSR TCPSTATE_S_SYN_RECEIVED
+#define SES TCPSTATE_S_ESTABLISHED
+#define SF1 TCPSTATE_S_FIN_WAIT_1
+#define SF2 TCPSTATE_S_FIN_WAIT_2
+#define SCW TCPSTATE_S_CLOSE_WAIT
+#define SCG TCPSTATE_S_CLOSING
+#define SLA TCPSTATE_S_LAST_ACK
+#define STW TCPSTATE_S_TIME_WAIT
+#define SMS TCPSTATE_T_MS
+#define SIV TCPSTATE_T_IV
+
+const u8
+tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][TCPSTATE_S_MAX] = {
+	[TCPSTATE_VIEW_SENDER] = {
+/* syn */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SSS, SIV, SSS, SSS, SIV, SIV, SIV, SIV, SIV, SIV, SIV, SIV },
+/*
+ * SNO -> SSS	connect(): the client's first SYN (code makes it SSR when the
+ *		peer's SYN is outstanding: simultaneous open)
+ * SCL, STW	a new SYN here is a new incarnation, handled before the table
+ * SSS		SYN again: retransmission, or a new ISN (new incarnation)
+ * SSR -> SIV	a server that answered with a SYN-ACK does not send a SYN
+ * SES.. -> SIV	SYN on a synchronized connection (peer sends challenge ACK)
+ */
+/* synack */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SSR, SIV, SSR, SSR, SSR, SES, SIV, SIV, SIV, SIV, SIV, SIV },
+/*
+ * SNO -> SSR	the server answers a SYN
+ * SSS -> SSR	simultaneous open: SYN-ACK after the crossing SYNs
+ * SSR -> SSR	SYN-ACK with a new ISN (retransmissions do not reach here)
+ * SES -> SES	simultaneous open: the SYN-ACKs crossed
+ * SF1.. -> SIV	a closing endpoint does not send a SYN-ACK
+ */
+/* fin */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SIV, SCL, SIV, SF1, SIV, SF1, SF1, SF2, SCG, SCG, SLA, STW },
+/*
+ * SNO, SSR	a FIN that does not ack the peer's SYN: bogus
+ * SSS -> SF1	one-way capture: a client only sends a FIN once synchronized,
+ *		so it got a SYN-ACK we did not see (Zeek's SH)
+ * SCL -> SCL	FIN retransmitted after the final ACK we saw was lost
+ * SES -> SF1	active close (ACK field stale but the FIN is real)
+ * SF1 -> SF1	FIN retransmitted
+ * SCW -> SCG	simultaneous close: this FIN was sent before the peer's FIN
+ *		arrived (it does not ack it), which is now delivered
+ * SCG, SF2, SLA, STW	FIN retransmitted, counted
+ */
+/* fin_acks */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SF1, SCL, SF1, SF1, SF1, SF1, SF1, SF2, SLA, SCG, SLA, STW },
+/*
+ * SNO -> SF1	mid-stream pickup: the first thing seen is a FIN
+ * SCL -> SCL	FIN retransmitted after the final ACK we saw was lost:
+ *		counted, the state does not move back
+ * SSS -> SF1	client acked a SYN-ACK we missed, then closed
+ * SSR -> SF1	close() in SYN_RECEIVED
+ * SES -> SF1	active close
+ * SCW -> SLA	passive close: FIN after the peer's FIN
+ * SF1, SF2, SCG, SLA, STW	FIN retransmitted, counted
+ */
+/* ack */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SMS, SCL, SLI, SSS, SSR, SES, SF1, SF2, SCW, SCG, SLA, STW },
+/*
+ * SNO -> SMS	mid-stream: ESTABLISHED once ACKs were seen both ways
+ * SSS -> SSS	ACK not acking the peer's SYN: ignored
+ * other	data or ACKs do not move the sender
+ */
+/* ack_acks */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SMS, SCL, SLI, SES, SSR, SES, SF1, SF2, SCW, SCG, SLA, STW },
+/*
+ * SNO -> SMS	mid-stream, as above
+ * SSS -> SES	the client acks a SYN-ACK we did not see
+ * SSR -> SSR	the server's own ACK does not complete its handshake
+ * SCW -> SCW	half-close: the passive side still sends data
+ * STW -> STW	the TIME_WAIT side re-acks a retransmitted FIN
+ */
+/* rst */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SCL, SCL, SCL, SCL, SCL, SCL, SCL, SCL, SCL, SCL, SCL, SCL },
+/*
+ * any -> SCL	the sender of an accepted RST has no connection any more
+ *		(a TIME_WAIT socket answering with RST is destroyed too)
+ */
+	},
+	[TCPSTATE_VIEW_RECEIVER] = {
+/* syn */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SNO, SIV, SLI, SSR, SSR, SIV, SIV, SIV, SIV, SIV, SIV, SIV },
+/*
+ * SNO -> SNO	a bare SYN's receiver shows nothing until it answers
+ * SSS -> SSR	simultaneous open: SYN received in SYN_SENT
+ * SSR -> SSR	SYN again in simultaneous open
+ * SCL, STW	new incarnation, handled before the table
+ * SES.. -> SIV	SYN on a synchronized connection
+ */
+/* synack */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SES, SIV, SIV, SES, SES, SES, SF1, SF2, SCW, SCG, SLA, STW },
+/*
+ * SNO -> SES	we missed the SYN: the client was in SYN_SENT
+ * SSS -> SES	three-way handshake, second segment
+ * SSR -> SES	simultaneous open: SYN-ACK received in SYN_RECEIVED
+ * SES.. -> same	SYN-ACK with a new ISN: the client re-acks
+ */
+/* fin */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SCW, SCL, SLI, SSS, SSR, SCW, SCG, STW, SCW, SCG, SLA, STW },
+/*
+ * SSS, SSR	FIN not acking our SYN is not acceptable: ignored
+ * SES -> SCW	passive close
+ * SF1 -> SCG	simultaneous close: the peer's FIN does not ack ours
+ * SF2 -> STW	the peer closes after acking our FIN
+ * SCW, SCG, SLA, STW	FIN retransmitted
+ */
+/* fin_acks */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SCW, SCL, SLI, SCW, SCW, SCW, STW, STW, SCW, STW, SCL, STW },
+/*
+ * SNO -> SCW	mid-stream: first thing seen is the peer's FIN
+ * SSS -> SCW	the SYN-ACK we missed established us, then the FIN came
+ * SSR -> SCW	the client's FIN also completes the handshake
+ * SES -> SCW	passive close
+ * SF1 -> STW	FIN and ACK of our FIN in one segment
+ * SF2 -> STW	normal close, second FIN
+ * SCG -> STW	simultaneous close: retransmitted FIN acks ours
+ * SLA -> SCL	the peer's FIN acks ours: nothing left
+ * STW -> STW	lost final ACK: retransmitted FIN, we re-ack
+ */
+/* ack */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SMS, SCL, SLI, SSS, SSR, SES, SF1, SF2, SCW, SCG, SLA, STW },
+/*
+ * SNO -> SMS	mid-stream: ESTABLISHED once ACKs were seen both ways
+ * SSR -> SSR	third ACK that does not ack the SYN-ACK: ignored
+ * SF1 -> SF1	ACK of data, not of our FIN
+ * SCG, SLA	still waiting for the ACK of our FIN
+ */
+/* ack_acks */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SMS, SCL, SLI, SSS, SES, SES, SF2, SF2, SCW, STW, SCL, STW },
+/*
+ * SSS -> SSS	SYN_SENT takes only a SYN-ACK
+ * SSR -> SES	three-way handshake, third segment
+ * SF1 -> SF2	our FIN is acknowledged
+ * SF2 -> SF2	half-close: data still flowing to us
+ * SCG -> STW	simultaneous close, our FIN acked
+ * SLA -> SCL	last ACK
+ */
+/* rst */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SCL, SCL, SCL, SCL, SCL, SCL, SCL, SCL, SCL, SCL, SCL, SCL },
+/*
+ * SSS -> SCL	connection refused
+ * any -> SCL	accepted RST; TIME_WAIT too (Linux without rfc1337)
+ */
+	},
+};
+
+const struct tcpstate_timeouts tcpstate_timeouts_default = {
+	.syn_sent	= 120 * 1000,
+	.syn_recv	= 60 * 1000,
+	.established	= 5 * 24 * 3600 * 1000,
+	.fin_wait	= 120 * 1000,
+	.close_wait	= 60 * 1000,
+	.time_wait	= 60 * 1000,
+	.closed		= 10 * 1000,
+};
+
+/*
+ * History: bits 0-19 are the set of letters seen, one bit per (direction,
+ * letter); bits 20-23 count the entries of the order list, bits 24-63 hold
+ * the first eight letters in order of first occurrence, 5 bits each
+ * (code + 1). Later letters are printed after them in a fixed order.
+ */
+enum {
+	H_S, H_H, H_A, H_D, H_F, H_R, H_T, H_W, H_I, H_Q, H_NUM,
+};
+
+#define HB(dir, l)	(1ULL << ((dir) * H_NUM + (l)))
+#define HB2(l)		((1ULL | (1ULL << H_NUM)) << (l))
+#define HIST_SEEN	((1ULL << (2 * H_NUM)) - 1)
+#define HIST_CNT_SHIFT	20
+#define HIST_ORD_SHIFT	24
+#define HIST_ORD_MAX	8
+#define HIST_SYNS	(HB2(H_S) | HB2(H_H))
+/* letters of segments that carry an ACK or set the sequence baseline */
+#define H_ACKB_MASK	((1ULL << H_A) | (1ULL << H_D) | (1ULL << H_F) | \
+			 (1ULL << H_H))
+#define HIST_ACKB(dir)	(H_ACKB_MASK << ((dir) * H_NUM))
+#define HIST_SEQ(dir)	((H_ACKB_MASK | (1ULL << H_S)) << ((dir) * H_NUM))
+
+static const char tcpstate_hist_letters[H_NUM] = "shadfrtwiq";
+
+static inline bool seq_before(u32 a, u32 b)
+{
+	return (s32)(a - b) < 0;
+}
+
+static inline bool seq_after(u32 a, u32 b)
+{
+	return (s32)(b - a) < 0;
+}
+
+static void hist_add(struct tcpstate_fsm *fsm, unsigned int dir,
+		     unsigned int l)
+{
+	unsigned int code = dir * H_NUM + l;
+	u64 n;
+
+	if (fsm->hist & (1ULL << code))
+		return;
+	fsm->hist |= 1ULL << code;
+	n = (fsm->hist >> HIST_CNT_SHIFT) & 0xf;
+	if (n >= HIST_ORD_MAX)
+		return;
+	fsm->hist |= (u64)(code + 1) << (HIST_ORD_SHIFT + 5 * n);
+	fsm->hist += 1ULL << HIST_CNT_SHIFT;
+}
+
+/* Offset of now from the start, in units of 2^shift ns, saturating. */
+static u32 fsm_offset(const struct tcpstate_fsm *fsm, u64 now,
+		      unsigned int shift)
+{
+	u64 delta;
+
+	if (now <= fsm->start)
+		return 0;
+	delta = (now - fsm->start) >> shift;
+	return delta > 0xffffffffULL ? 0xffffffffU : (u32)delta;
+}
+
+static inline u8 sat8_inc(u8 v)
+{
+	return v == 0xff ? v : v + 1;
+}
+
+static bool synced(unsigned int s)
+{
+	return s >= TCPSTATE_S_ESTABLISHED && s <= TCPSTATE_S_TIME_WAIT;
+}
+
+static bool done(unsigned int s)
+{
+	return s == TCPSTATE_S_NONE || s == TCPSTATE_S_CLOSED ||
+	       s == TCPSTATE_S_TIME_WAIT;
+}
+
+static unsigned int seg_kind(u8 flags)
+{
+	switch (flags & (TCPSTATE_TH_FIN | TCPSTATE_TH_SYN | TCPSTATE_TH_RST |
+			 TCPSTATE_TH_ACK)) {
+	case TCPSTATE_TH_SYN:
+		return TCPSTATE_K_SYN;
+	case TCPSTATE_TH_SYN | TCPSTATE_TH_ACK:
+		return TCPSTATE_K_SYNACK;
+	case TCPSTATE_TH_FIN | TCPSTATE_TH_ACK:
+		return TCPSTATE_K_FIN;
+	case TCPSTATE_TH_ACK:
+		return TCPSTATE_K_ACK;
+	case TCPSTATE_TH_RST:
+	case TCPSTATE_TH_RST | TCPSTATE_TH_ACK:
+		return TCPSTATE_K_RST;
+	}
+	return TCPSTATE_K_INVALID;
+}
+
+void tcpstate_fsm_init(struct tcpstate_fsm *fsm, u64 now)
+{
+	*fsm = (struct tcpstate_fsm){ .start = now };
+	fsm->t_last = (u32)(now >> 24);
+}
+
+static void res_init(const struct tcpstate_fsm *fsm,
+		     struct tcpstate_result *res, unsigned int kind)
+{
+	res->old_state[0] = fsm->state[0];
+	res->old_state[1] = fsm->state[1];
+	res->new_state[0] = fsm->state[0];
+	res->new_state[1] = fsm->state[1];
+	res->kind = kind;
+	res->invalid = TCPSTATE_INV_NONE;
+	res->events = 0;
+}
+
+static void set_state(struct tcpstate_fsm *fsm, unsigned int dir, u8 state,
+		      struct tcpstate_result *res)
+{
+	if (fsm->state[dir] == state)
+		return;
+	fsm->state[dir] = state;
+	res->new_state[dir] = state;
+	res->events |= TCPSTATE_EV_TRANS0 << dir;
+}
+
+static void set_invalid(struct tcpstate_fsm *fsm, struct tcpstate_result *res,
+			unsigned int reason)
+{
+	fsm->invalid = sat8_inc(fsm->invalid);
+	res->invalid = reason;
+	res->events |= TCPSTATE_EV_INVALID;
+}
+
+static void end_flow(struct tcpstate_fsm *fsm, u64 now, unsigned int reason,
+		     struct tcpstate_result *res)
+{
+	if (fsm->flags & TCPSTATE_F_ENDED)
+		return;
+	fsm->flags |= TCPSTATE_F_ENDED;
+	fsm->t_close = fsm_offset(fsm, now, 20);
+	if (fsm->close_reason == TCPSTATE_CLOSE_NONE)
+		fsm->close_reason = reason;
+	res->events |= TCPSTATE_EV_FLOW_END;
+}
+
+unsigned int tcpstate_fsm_orig_dir(const struct tcpstate_fsm *fsm)
+{
+	return fsm->flags & TCPSTATE_FSM_F_ORIG1 ? 1 : 0;
+}
+
+static void set_orig(struct tcpstate_fsm *fsm, unsigned int dir)
+{
+	if (dir)
+		fsm->flags |= TCPSTATE_FSM_F_ORIG1;
+	else
+		fsm->flags &= ~TCPSTATE_FSM_F_ORIG1;
+}
+
+/* First time someone closes (FIN or accepted RST): remember who. */
+static void note_closer(struct tcpstate_fsm *fsm, unsigned int dir)
+{
+	if (fsm->hist & HB2(H_F))
+		return;
+	if (fsm->close_reason != TCPSTATE_CLOSE_NONE)
+		return;
+	if (dir)
+		fsm->flags |= TCPSTATE_FSM_F_CLOSER1;
+	else
+		fsm->flags &= ~TCPSTATE_FSM_F_CLOSER1;
+}
+
+static void set_opts(struct tcpstate_fsm *fsm, unsigned int dir,
+		     const struct tcpstate_seg *seg)
+{
+	u8 o = 0;
+
+	if (seg->opt & TCPSTATE_OPT_WSCALE)
+		o = TCPSTATE_FSM_O_WSCALE | (seg->wscale > 14 ? 14 : seg->wscale);
+	if (seg->opt & TCPSTATE_OPT_SACK_PERM)
+		o |= TCPSTATE_FSM_O_SACK;
+	if (seg->opt & TCPSTATE_OPT_TS)
+		o |= TCPSTATE_FSM_O_TS;
+	fsm->opt[dir] = o;
+}
+
+/* Does this ack cover the SYN that endpoint dir sent? */
+static bool acks_syn(const struct tcpstate_fsm *fsm, unsigned int dir, u32 ack)
+{
+	return seq_after(ack, fsm->isn[dir]) && !seq_after(ack, fsm->end[dir]);
+}
+
+/*
+ * Does the segment acknowledge everything the receiver sent that takes a
+ * sequence number of its own: its FIN once sent, else its SYN or SYN-ACK?
+ * A receiver that sent neither is acked only on a mid-stream flow.
+ */
+static bool acks_ctl(const struct tcpstate_fsm *fsm, unsigned int rcv,
+		     const struct tcpstate_seg *seg)
+{
+	u32 want;
+
+	if (!(seg->flags & TCPSTATE_TH_ACK))
+		return false;
+	if (fsm->hist & HB(rcv, H_F))
+		want = fsm->end[rcv];
+	else if (fsm->hist & (HB(rcv, H_S) | HB(rcv, H_H)))
+		want = fsm->isn[rcv] + 1;
+	else
+		return fsm->flags & TCPSTATE_F_MIDSTREAM;
+	return !seq_before(seg->ack, want);
+}
+
+static bool syn_new_incarnation(const struct tcpstate_fsm *fsm,
+				const struct tcpstate_seg *seg, unsigned int d)
+{
+	bool sent_syn = fsm->hist & HB(d, H_S);
+	unsigned int i;
+
+	if (sent_syn && seg->seq == fsm->isn[d])
+		return false;
+	for (i = 0; i < 2; i++)
+		if (fsm->state[i] == SCL || fsm->state[i] == STW)
+			return true;
+	return sent_syn && fsm->state[d] == SSS &&
+	       !(fsm->flags & TCPSTATE_F_HANDSHAKE);
+}
+
+/*
+ * The old record ends here; the segment is not applied. TIME_WAIT sockets
+ * are recycled by the new SYN and an abandoned SYN_SENT is gone.
+ */
+static void new_incarnation(struct tcpstate_fsm *fsm, unsigned int d, u64 now,
+			    struct tcpstate_result *res)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		if (fsm->state[i] == STW) {
+			res->events |= TCPSTATE_EV_TW_REUSE;
+			set_state(fsm, i, SCL, res);
+		}
+	}
+	if (fsm->state[d] == SSS)
+		set_state(fsm, d, SCL, res);
+	end_flow(fsm, now, TCPSTATE_CLOSE_REUSED, res);
+	res->events |= TCPSTATE_EV_NEW_INC;
+}
+
+/* check_*() results besides an enum tcpstate_invalid reason */
+#define FSM_OK		0	/* go on to the table */
+#define FSM_DONE	0xff	/* retransmission counted, nothing else */
+
+static unsigned int check_syn(struct tcpstate_fsm *fsm,
+			      const struct tcpstate_seg *seg, unsigned int d,
+			      struct tcpstate_result *res)
+{
+	if (!(fsm->hist & HB(d, H_S)))
+		return FSM_OK;
+	if (seg->seq != fsm->isn[d])
+		return TCPSTATE_INV_UNEXPECTED;
+	fsm->syn_rtx = sat8_inc(fsm->syn_rtx);
+	res->events |= TCPSTATE_EV_RETRANS;
+	return FSM_DONE;
+}
+
+static unsigned int check_synack(struct tcpstate_fsm *fsm,
+				 const struct tcpstate_seg *seg, unsigned int d,
+				 struct tcpstate_result *res)
+{
+	if ((fsm->hist & HB(d ^ 1, H_S)) && !acks_syn(fsm, d ^ 1, seg->ack))
+		return TCPSTATE_INV_BAD_ACK;
+	if (!(fsm->hist & HB(d, H_H)) || seg->seq != fsm->isn[d])
+		return FSM_OK;
+	fsm->synack_rtx = sat8_inc(fsm->synack_rtx);
+	res->events |= TCPSTATE_EV_RETRANS;
+	return FSM_DONE;
+}
+
+/*
+ * RFC 5961 3.2 from the wire: the receiver's rcv_nxt is the sender's
+ * snd_nxt once what we saw is delivered. Exact (or the FIN's sequence
+ * number, as Linux accepts in CLOSE_WAIT/LAST_ACK/CLOSING): accepted.
+ * In the receiver's window: challenge ACK, ignored. Else out of window.
+ * In SYN_SENT only a RST acking the SYN is acceptable (RFC 793).
+ */
+static unsigned int check_rst(const struct tcpstate_fsm *fsm,
+			      const struct tcpstate_seg *seg, unsigned int d)
+{
+	unsigned int p = d ^ 1;
+	u32 end = fsm->end[d];
+	u32 wnd;
+
+	if (fsm->state[p] == SSS) {
+		if ((seg->flags & TCPSTATE_TH_ACK) && acks_syn(fsm, p, seg->ack))
+			return FSM_OK;
+		return TCPSTATE_INV_BAD_ACK;
+	}
+	if (!(fsm->hist & HIST_SEQ(d)))
+		return FSM_OK;	/* nothing to compare with */
+	if (seg->seq == end ||
+	    ((fsm->hist & HB(d, H_F)) && seg->seq == end - 1))
+		return FSM_OK;
+	wnd = fsm->win[p];
+	if ((fsm->opt[0] & fsm->opt[1]) & TCPSTATE_FSM_O_WSCALE)
+		wnd <<= fsm->opt[p] & 0xf;
+	if (seq_after(seg->seq, end) && seq_before(seg->seq, end + wnd))
+		return TCPSTATE_INV_RST_CHALLENGE;
+	return TCPSTATE_INV_RST_OUT_OF_WINDOW;
+}
+
+static u8 table(const struct tcpstate_fsm *fsm, unsigned int view,
+		unsigned int kind, unsigned int dir)
+{
+	u8 s = tcpstate_fsm_trans[view][kind][fsm->state[dir]];
+
+	if (s != SMS)
+		return s;
+	/* mid-stream: synchronized once ACKs were seen both ways */
+	if ((fsm->hist & HIST_ACKB(0)) && (fsm->hist & HIST_ACKB(1)))
+		return SES;
+	return fsm->state[dir];
+}
+
+static void apply_syn(struct tcpstate_fsm *fsm,
+		      const struct tcpstate_seg *seg, unsigned int d)
+{
+	fsm->isn[d] = seg->seq;
+	fsm->end[d] = seg->seq + 1 + seg->len;
+	set_opts(fsm, d, seg);
+	hist_add(fsm, d, H_S);
+}
+
+static void apply_synack(struct tcpstate_fsm *fsm,
+			 const struct tcpstate_seg *seg, unsigned int d)
+{
+	if (!(fsm->hist & HB2(H_H)))
+		fsm->t_synack = fsm_offset(fsm, seg->tstamp, 10);
+	/* in a simultaneous open the SYN-ACK repeats the SYN's ISN */
+	if (!(fsm->hist & HB(d, H_S)) || seg->seq != fsm->isn[d]) {
+		fsm->isn[d] = seg->seq;
+		fsm->end[d] = seg->seq + 1 + seg->len;
+	}
+	set_opts(fsm, d, seg);
+	hist_add(fsm, d, H_H);
+}
+
+static void apply_rst(struct tcpstate_fsm *fsm, unsigned int d)
+{
+	unsigned int p = d ^ 1;
+
+	note_closer(fsm, d);
+	if (fsm->close_reason == TCPSTATE_CLOSE_NONE) {
+		if (fsm->state[p] == SSS && !(fsm->hist & HB(d, H_H)))
+			fsm->close_reason = TCPSTATE_CLOSE_REFUSED;
+		else if (d == tcpstate_fsm_orig_dir(fsm))
+			fsm->close_reason = TCPSTATE_CLOSE_RST_CLIENT;
+		else
+			fsm->close_reason = TCPSTATE_CLOSE_RST_SERVER;
+	}
+	hist_add(fsm, d, H_R);
+}
+
+/*
+ * Keepalive (RFC 1122 4.2.3.6): a segment one byte below snd_nxt, empty or
+ * with one garbage byte. The same shape towards a zero window is a window
+ * probe. Neither is data nor a retransmission.
+ */
+static bool is_probe(const struct tcpstate_fsm *fsm,
+		     const struct tcpstate_seg *seg, unsigned int d)
+{
+	return seg->len <= 1 && seg->seq == fsm->end[d] - 1 &&
+	       !(seg->flags & TCPSTATE_TH_FIN) &&
+	       (fsm->hist & HIST_SEQ(d)) && !(fsm->hist & HB(d, H_F));
+}
+
+/* FIN and ACK segments; returns true for a keepalive or window probe. */
+static bool apply_data(struct tcpstate_fsm *fsm,
+		       const struct tcpstate_seg *seg, unsigned int d,
+		       u64 now, struct tcpstate_result *res)
+{
+	u32 seg_end = seg->seq + seg->len;
+	bool known = fsm->hist & HIST_SEQ(d);
+
+	if (is_probe(fsm, seg, d)) {
+		if (fsm->win[d ^ 1] || !(fsm->hist & HIST_SEQ(d ^ 1))) {
+			if (fsm->keepalives != 0xffff)
+				fsm->keepalives++;
+			res->events |= TCPSTATE_EV_KEEPALIVE;
+		}
+		hist_add(fsm, d, H_A);
+		return true;
+	}
+	if (known && seg->len && seq_before(seg->seq, fsm->end[d])) {
+		fsm->rtx[d]++;
+		res->events |= TCPSTATE_EV_RETRANS;
+		hist_add(fsm, d, H_T);
+	}
+	if (!known ||
+	    (!(fsm->hist & HB(d, H_F)) && seq_after(seg_end, fsm->end[d])))
+		fsm->end[d] = seg_end;
+	if (seg->len)
+		hist_add(fsm, d, H_D);
+	if (!(seg->flags & TCPSTATE_TH_FIN)) {
+		if (!seg->len)
+			hist_add(fsm, d, H_A);
+		return false;
+	}
+	if (fsm->hist & HB(d, H_F)) {
+		fsm->fin_rtx = sat8_inc(fsm->fin_rtx);
+		res->events |= TCPSTATE_EV_RETRANS;
+		return false;
+	}
+	fsm->end[d]++;		/* the FIN's own sequence number */
+	fsm->t_fin[d] = fsm_offset(fsm, now, 20);
+	note_closer(fsm, d);
+	hist_add(fsm, d, H_F);
+	return false;
+}
+
+static void after_transition(struct tcpstate_fsm *fsm, u64 now,
+			     struct tcpstate_result *res)
+{
+	u8 a = fsm->state[0], b = fsm->state[1];
+
+	if (!(fsm->flags & TCPSTATE_F_HANDSHAKE) && synced(a) && synced(b) &&
+	    (fsm->hist & HIST_SYNS)) {
+		fsm->flags |= TCPSTATE_F_HANDSHAKE;
+		fsm->t_est = fsm_offset(fsm, now, 10);
+		res->events |= TCPSTATE_EV_HANDSHAKE;
+	}
+	if (done(a) && done(b) && (a != SNO || b != SNO))
+		end_flow(fsm, now, TCPSTATE_CLOSE_FIN, res);
+}
+
+static void transition(struct tcpstate_fsm *fsm, unsigned int kind,
+		       unsigned int d, u64 had, u64 now,
+		       struct tcpstate_result *res)
+{
+	unsigned int p = d ^ 1;
+	u8 sn = table(fsm, TCPSTATE_VIEW_SENDER, kind, d);
+	u8 rn = table(fsm, TCPSTATE_VIEW_RECEIVER, kind, p);
+
+	if (kind == TCPSTATE_K_SYN && sn == SSS && fsm->state[p] == SSS) {
+		/* the peer's SYN is outstanding: it is delivered too */
+		sn = SSR;
+		fsm->flags |= TCPSTATE_F_SIMOPEN;
+	}
+	/* the client is the sender of the first SYN */
+	if (!(had & HIST_SYNS) && kind == TCPSTATE_K_SYN)
+		set_orig(fsm, d);
+	else if (!(had & HIST_SYNS) && kind == TCPSTATE_K_SYNACK)
+		set_orig(fsm, p);
+	set_state(fsm, d, sn, res);
+	set_state(fsm, p, rn, res);
+	if (res->events & (TCPSTATE_EV_TRANS0 | TCPSTATE_EV_TRANS1))
+		after_transition(fsm, now, res);
+}
+
+static void first_segment(struct tcpstate_fsm *fsm, unsigned int kind,
+			  unsigned int d, u64 now, struct tcpstate_result *res)
+{
+	fsm->start = now;	/* the record starts with its first segment */
+	set_orig(fsm, d);
+	if (kind != TCPSTATE_K_SYN)
+		fsm->flags |= TCPSTATE_F_MIDSTREAM;
+	res->events |= TCPSTATE_EV_FIRST;
+}
+
+static unsigned int check(struct tcpstate_fsm *fsm,
+			  const struct tcpstate_seg *seg, unsigned int d,
+			  unsigned int *kind, struct tcpstate_result *res)
+{
+	unsigned int r = FSM_OK;
+
+	switch (*kind) {
+	case TCPSTATE_K_SYN:
+		r = check_syn(fsm, seg, d, res);
+		break;
+	case TCPSTATE_K_SYNACK:
+		r = check_synack(fsm, seg, d, res);
+		break;
+	case TCPSTATE_K_FIN:
+	case TCPSTATE_K_ACK:
+		*kind += acks_ctl(fsm, d ^ 1, seg);	/* the _ACKS variant */
+		res->kind = *kind;
+		break;
+	case TCPSTATE_K_RST:
+		r = check_rst(fsm, seg, d);
+		break;
+	default:
+		return TCPSTATE_INV_BAD_FLAGS;
+	}
+	if (r != FSM_OK)
+		return r;
+	if (tcpstate_fsm_trans[TCPSTATE_VIEW_SENDER][*kind][fsm->state[d]] == SIV ||
+	    tcpstate_fsm_trans[TCPSTATE_VIEW_RECEIVER][*kind][fsm->state[d ^ 1]] == SIV)
+		return TCPSTATE_INV_UNEXPECTED;
+	return FSM_OK;
+}
+
+static void invalid_seg(struct tcpstate_fsm *fsm,
+			const struct tcpstate_seg *seg, unsigned int d,
+			unsigned int reason, struct tcpstate_result *res)
+{
+	bool multi = (seg->flags & TCPSTATE_TH_SYN) &&
+		     (seg->flags & (TCPSTATE_TH_FIN | TCPSTATE_TH_RST));
+
+	hist_add(fsm, d, multi ? H_Q : H_I);
+	fsm->bytes[d] += seg->len;
+	set_invalid(fsm, res, reason);
+}
+
+static void fsm_slow(struct tcpstate_fsm *fsm, const struct tcpstate_seg *seg,
+		     struct tcpstate_result *res)
+{
+	unsigned int d = seg->dir & 1;
+	unsigned int kind = seg_kind(seg->flags);
+	u64 had = fsm->hist;
+	unsigned int r;
+
+	res_init(fsm, res, kind);
+	if (kind == TCPSTATE_K_SYN && syn_new_incarnation(fsm, seg, d)) {
+		new_incarnation(fsm, d, seg->tstamp, res);
+		return;
+	}
+	if (!had)
+		first_segment(fsm, kind, d, seg->tstamp, res);
+	fsm->pkts[d] += seg->pkts ? seg->pkts : 1;
+	fsm->t_last = (u32)(seg->tstamp >> 24);
+
+	r = check(fsm, seg, d, &kind, res);
+	if (r == FSM_DONE) {
+		fsm->bytes[d] += seg->len;
+		return;
+	}
+	if (r != FSM_OK) {
+		invalid_seg(fsm, seg, d, r, res);
+		return;
+	}
+
+	switch (kind) {
+	case TCPSTATE_K_SYN:
+		apply_syn(fsm, seg, d);
+		break;
+	case TCPSTATE_K_SYNACK:
+		apply_synack(fsm, seg, d);
+		break;
+	case TCPSTATE_K_RST:
+		apply_rst(fsm, d);
+		break;
+	default:
+		if (apply_data(fsm, seg, d, seg->tstamp, res))
+			goto transition;	/* probe: no data */
+	}
+	fsm->bytes[d] += seg->len;
+	if (kind <= TCPSTATE_K_SYNACK && seg->len) {
+		fsm->flags |= TCPSTATE_F_SYN_DATA;
+		hist_add(fsm, d, H_D);
+	}
+transition:
+	if (kind != TCPSTATE_K_RST) {
+		fsm->win[d] = seg->win;
+		if (!seg->win)
+			hist_add(fsm, d, H_W);
+	}
+	transition(fsm, kind, d, had, seg->tstamp, res);
+}
+
+/*
+ * The established data path: in-order data or a pure ACK between two
+ * ESTABLISHED endpoints, nothing new to record in the history.
+ */
+void tcpstate_fsm_update(struct tcpstate_fsm *fsm,
+			 const struct tcpstate_seg *seg,
+			 struct tcpstate_result *res)
+{
+	unsigned int d = seg->dir & 1;
+	u32 len = seg->len;
+
+	if (likely(fsm->state[0] == SES && fsm->state[1] == SES &&
+		   (seg->flags & (TCPSTATE_TH_FIN | TCPSTATE_TH_SYN |
+				  TCPSTATE_TH_RST | TCPSTATE_TH_ACK)) ==
+		   TCPSTATE_TH_ACK &&
+		   seg->seq == fsm->end[d] && seg->win &&
+		   (fsm->hist & HB(d, len ? H_D : H_A)))) {
+		fsm->end[d] = seg->seq + len;
+		fsm->pkts[d] += seg->pkts ? seg->pkts : 1;
+		fsm->bytes[d] += len;
+		fsm->win[d] = seg->win;
+		fsm->t_last = (u32)(seg->tstamp >> 24);
+		res->old_state[0] = SES;
+		res->old_state[1] = SES;
+		res->new_state[0] = SES;
+		res->new_state[1] = SES;
+		res->kind = TCPSTATE_K_ACK_ACKS;
+		res->invalid = TCPSTATE_INV_NONE;
+		res->events = 0;
+		return;
+	}
+	fsm_slow(fsm, seg, res);
+}
+
+void tcpstate_fsm_restart(struct tcpstate_fsm *fsm,
+			  const struct tcpstate_seg *seg,
+			  struct tcpstate_result *res)
+{
+	tcpstate_fsm_init(fsm, seg->tstamp);
+	fsm->flags = TCPSTATE_F_REUSED;
+	tcpstate_fsm_update(fsm, seg, res);
+}
+
+static u32 phase_timeout(const struct tcpstate_fsm *fsm,
+			 const struct tcpstate_timeouts *to)
+{
+	u8 a = fsm->state[0], b = fsm->state[1];
+
+	if ((fsm->flags & TCPSTATE_F_ENDED) || (done(a) && done(b))) {
+		if (a == STW || b == STW)
+			return to->time_wait;
+		if (a == SCL || b == SCL || (fsm->flags & TCPSTATE_F_ENDED))
+			return to->closed;
+		return to->syn_sent;	/* NONE both: only invalid segments */
+	}
+	if (a == SSR || b == SSR)
+		return to->syn_recv;
+	if (a == SNO || b == SNO || a == SSS || b == SSS)
+		return to->syn_sent;
+	if (a == SES && b == SES)
+		return to->established;
+	if ((a == SCW && b == SF2) || (a == SF2 && b == SCW))
+		return to->close_wait;
+	if (a == SES || b == SES)
+		return to->established;
+	return to->fin_wait;
+}
+
+static u64 last_units(const struct tcpstate_fsm *fsm)
+{
+	u64 base = fsm->start >> 24;
+
+	return base + (u32)(fsm->t_last - (u32)base);
+}
+
+u64 tcpstate_fsm_deadline(const struct tcpstate_fsm *fsm,
+			  const struct tcpstate_timeouts *to)
+{
+	/* rounded up: t_last only keeps 16.8 ms units */
+	return ((last_units(fsm) + 1) << 24) +
+	       (u64)phase_timeout(fsm, to) * 1000000;
+}
+
+bool tcpstate_fsm_expire(struct tcpstate_fsm *fsm, u64 now,
+			 const struct tcpstate_timeouts *to,
+			 struct tcpstate_result *res)
+{
+	unsigned int i;
+
+	res_init(fsm, res, TCPSTATE_K_INVALID);
+	if (now < tcpstate_fsm_deadline(fsm, to))
+		return false;
+	/* endpoints that a real stack gives up on; the others are unknown */
+	for (i = 0; i < 2; i++) {
+		switch (fsm->state[i]) {
+		case SSS:
+		case SSR:
+		case SF1:
+		case SF2:
+		case SCG:
+		case SLA:
+		case STW:
+			set_state(fsm, i, SCL, res);
+			break;
+		}
+	}
+	end_flow(fsm, now, TCPSTATE_CLOSE_TIMEOUT, res);
+	res->events |= TCPSTATE_EV_EXPIRED;
+	return true;
+}
+
+void tcpstate_fsm_close(struct tcpstate_fsm *fsm, u64 now,
+			enum tcpstate_close_reason reason,
+			struct tcpstate_result *res)
+{
+	res_init(fsm, res, TCPSTATE_K_INVALID);
+	end_flow(fsm, now, reason, res);
+}
+
+/* Zeek's per-endpoint states, derived from what each side sent. */
+enum {
+	Z_INACTIVE, Z_SYN_SENT, Z_SYN_ACK_SENT, Z_PARTIAL, Z_ESTABLISHED,
+	Z_CLOSED, Z_RESET,
+};
+
+static unsigned int zeek_state(u64 h, unsigned int me, bool orig)
+{
+	unsigned int peer = me ^ 1;
+	bool syn = h & (HB(me, H_S) | HB(me, H_H));
+	bool peer_syn = h & (HB(peer, H_S) | HB(peer, H_H));
+
+	if ((h & HB(me, H_F)) && (h & HB(peer, H_F)))
+		return Z_CLOSED;	/* FINs both ways: RSTs after do not count */
+	if (h & HB(me, H_R))
+		return Z_RESET;
+	if (h & HB(me, H_F))
+		return Z_CLOSED;
+	if (syn && (!orig || peer_syn))
+		return Z_ESTABLISHED;
+	if (orig && !syn && (h & HB(peer, H_H)) && (h & HIST_ACKB(me)))
+		return Z_ESTABLISHED;	/* we missed the SYN */
+	if (h & HB(me, H_S))
+		return Z_SYN_SENT;
+	if (h & HB(me, H_H))
+		return Z_SYN_ACK_SENT;
+	/* invalid segments (i, q) do not make an endpoint active */
+	if (h & (((1ULL << H_I) - 1) << (me * H_NUM)))
+		return Z_PARTIAL;
+	return Z_INACTIVE;
+}
+
+/* Zeek's RSTOS0 pattern: ^S[^HAFGIQ]*R */
+static bool rstos0_history(const struct tcpstate_fsm *fsm)
+{
+	char buf[TCPSTATE_HISTORY_MAX];
+	size_t i, n = tcpstate_fsm_history(fsm, buf, sizeof(buf));
+
+	if (!n || buf[0] != 'S')
+		return false;
+	for (i = 1; i < n; i++) {
+		switch (buf[i]) {
+		case 'R':
+			return true;
+		case 'H':
+		case 'A':
+		case 'F':
+		case 'G':
+		case 'I':
+		case 'Q':
+			return false;
+		}
+	}
+	return false;
+}
+
+static bool zeek_inactive(unsigned int z)
+{
+	return z == Z_INACTIVE || z == Z_PARTIAL;
+}
+
+enum tcpstate_conn_state tcpstate_fsm_conn_state(const struct tcpstate_fsm *fsm)
+{
+	unsigned int o = tcpstate_fsm_orig_dir(fsm);
+	unsigned int os = zeek_state(fsm->hist, o, true);
+	unsigned int rs = zeek_state(fsm->hist, o ^ 1, false);
+
+	if (rs == Z_RESET) {
+		if (os == Z_SYN_SENT || os == Z_SYN_ACK_SENT ||
+		    (os == Z_RESET && !fsm->bytes[0] && !fsm->bytes[1]))
+			return TCPSTATE_CS_REJ;
+		return zeek_inactive(os) ? TCPSTATE_CS_RSTRH : TCPSTATE_CS_RSTR;
+	}
+	if (os == Z_RESET) {
+		if (!zeek_inactive(rs))
+			return TCPSTATE_CS_RSTO;
+		return rstos0_history(fsm) ? TCPSTATE_CS_RSTOS0 : TCPSTATE_CS_OTH;
+	}
+	if (os == Z_CLOSED && rs == Z_CLOSED)
+		return TCPSTATE_CS_SF;
+	if (os == Z_CLOSED)
+		return zeek_inactive(rs) ? TCPSTATE_CS_SH : TCPSTATE_CS_S2;
+	if (rs == Z_CLOSED)
+		return zeek_inactive(os) ? TCPSTATE_CS_SHR : TCPSTATE_CS_S3;
+	if (os == Z_SYN_SENT && rs == Z_INACTIVE)
+		return TCPSTATE_CS_S0;
+	if (os == Z_ESTABLISHED && rs == Z_ESTABLISHED)
+		return TCPSTATE_CS_S1;
+	return TCPSTATE_CS_OTH;
+}
+
+static char hist_char(const struct tcpstate_fsm *fsm, unsigned int code)
+{
+	unsigned int dir = code >= H_NUM;
+	char c = tcpstate_hist_letters[code - dir * H_NUM];
+
+	return dir == tcpstate_fsm_orig_dir(fsm) ? c - 'a' + 'A' : c;
+}
+
+/*
+ * Zeek-style history, originator in upper case, each letter once a side in
+ * order of first occurrence. Always NUL-terminates (if size > 0); returns
+ * the length written.
+ */
+size_t tcpstate_fsm_history(const struct tcpstate_fsm *fsm, char *buf,
+			    size_t size)
+{
+	unsigned int n = (fsm->hist >> HIST_CNT_SHIFT) & 0xf;
+	u32 rest = fsm->hist & HIST_SEEN;
+	unsigned int i, code;
+	size_t len = 0;
+
+	if (!size)
+		return 0;
+	if (n > HIST_ORD_MAX)
+		n = HIST_ORD_MAX;
+	for (i = 0; i < n && len + 1 < size; i++) {
+		code = ((fsm->hist >> (HIST_ORD_SHIFT + 5 * i)) & 0x1f) - 1;
+		if (code >= 2 * H_NUM)
+			continue;
+		rest &= ~(1U << code);
+		buf[len++] = hist_char(fsm, code);
+	}
+	for (code = 0; code < 2 * H_NUM && len + 1 < size; code++)
+		if (rest & (1U << code))
+			buf[len++] = hist_char(fsm, code);
+	buf[len] = '\0';
+	return len;
+}
+
+u64 tcpstate_fsm_time(const struct tcpstate_fsm *fsm, enum tcpstate_ts which)
+{
+	unsigned int o = tcpstate_fsm_orig_dir(fsm);
+
+	switch (which) {
+	case TCPSTATE_TS_START:
+		return fsm->start;
+	case TCPSTATE_TS_SYN:
+		return fsm->flags & TCPSTATE_F_MIDSTREAM ? 0 : fsm->start;
+	case TCPSTATE_TS_SYNACK:
+		if (!(fsm->hist & HB2(H_H)))
+			return 0;
+		return fsm->start + ((u64)fsm->t_synack << 10);
+	case TCPSTATE_TS_ESTABLISHED:
+		if (!(fsm->flags & TCPSTATE_F_HANDSHAKE))
+			return 0;
+		return fsm->start + ((u64)fsm->t_est << 10);
+	case TCPSTATE_TS_FIN_CLIENT:
+	case TCPSTATE_TS_FIN_SERVER:
+		if (which == TCPSTATE_TS_FIN_SERVER)
+			o ^= 1;
+		if (!(fsm->hist & HB(o, H_F)))
+			return 0;
+		return fsm->start + ((u64)fsm->t_fin[o] << 20);
+	case TCPSTATE_TS_CLOSE:
+		if (!(fsm->flags & TCPSTATE_F_ENDED))
+			return 0;
+		return fsm->start + ((u64)fsm->t_close << 20);
+	case TCPSTATE_TS_LAST:
+		return last_units(fsm) << 24;
+	default:
+		return 0;
+	}
+}
+
+enum tcpstate_side tcpstate_fsm_closer(const struct tcpstate_fsm *fsm)
+{
+	unsigned int dir = fsm->flags & TCPSTATE_FSM_F_CLOSER1 ? 1 : 0;
+
+	switch (fsm->close_reason) {
+	case TCPSTATE_CLOSE_REFUSED:
+	case TCPSTATE_CLOSE_RST_CLIENT:
+	case TCPSTATE_CLOSE_RST_SERVER:
+		break;
+	default:
+		if (!(fsm->hist & HB2(H_F)))
+			return TCPSTATE_SIDE_NONE;
+	}
+	return dir == tcpstate_fsm_orig_dir(fsm) ? TCPSTATE_SIDE_CLIENT :
+						   TCPSTATE_SIDE_SERVER;
+}
+
+u32 tcpstate_fsm_flags(const struct tcpstate_fsm *fsm)
+{
+	u8 both = fsm->opt[0] & fsm->opt[1];
+	u32 f = fsm->flags & 0x3f;
+
+	if (both & TCPSTATE_FSM_O_WSCALE)
+		f |= TCPSTATE_F_WSCALE;
+	if (both & TCPSTATE_FSM_O_SACK)
+		f |= TCPSTATE_F_SACK;
+	if (both & TCPSTATE_FSM_O_TS)
+		f |= TCPSTATE_F_TIMESTAMPS;
+	return f;
+}
+
+static const char * const tcpstate_state_names[TCPSTATE_S_MAX] = {
+	[TCPSTATE_S_NONE]		= "NONE",
+	[TCPSTATE_S_CLOSED]		= "CLOSED",
+	[TCPSTATE_S_LISTEN]		= "LISTEN",
+	[TCPSTATE_S_SYN_SENT]		= "SYN_SENT",
+	[TCPSTATE_S_SYN_RECEIVED]	= "SYN_RECEIVED",
+	[TCPSTATE_S_ESTABLISHED]	= "ESTABLISHED",
+	[TCPSTATE_S_FIN_WAIT_1]		= "FIN_WAIT_1",
+	[TCPSTATE_S_FIN_WAIT_2]		= "FIN_WAIT_2",
+	[TCPSTATE_S_CLOSE_WAIT]		= "CLOSE_WAIT",
+	[TCPSTATE_S_CLOSING]		= "CLOSING",
+	[TCPSTATE_S_LAST_ACK]		= "LAST_ACK",
+	[TCPSTATE_S_TIME_WAIT]		= "TIME_WAIT",
+};
+
+static const char * const tcpstate_conn_state_names[TCPSTATE_CS_MAX] = {
+	[TCPSTATE_CS_S0]	= "S0",
+	[TCPSTATE_CS_S1]	= "S1",
+	[TCPSTATE_CS_SF]	= "SF",
+	[TCPSTATE_CS_REJ]	= "REJ",
+	[TCPSTATE_CS_S2]	= "S2",
+	[TCPSTATE_CS_S3]	= "S3",
+	[TCPSTATE_CS_RSTO]	= "RSTO",
+	[TCPSTATE_CS_RSTR]	= "RSTR",
+	[TCPSTATE_CS_RSTOS0]	= "RSTOS0",
+	[TCPSTATE_CS_RSTRH]	= "RSTRH",
+	[TCPSTATE_CS_SH]	= "SH",
+	[TCPSTATE_CS_SHR]	= "SHR",
+	[TCPSTATE_CS_OTH]	= "OTH",
+};
+
+static const char * const tcpstate_close_names[TCPSTATE_CLOSE_MAX] = {
+	[TCPSTATE_CLOSE_NONE]		= "none",
+	[TCPSTATE_CLOSE_FIN]		= "fin",
+	[TCPSTATE_CLOSE_REFUSED]	= "refused",
+	[TCPSTATE_CLOSE_RST_CLIENT]	= "rst_client",
+	[TCPSTATE_CLOSE_RST_SERVER]	= "rst_server",
+	[TCPSTATE_CLOSE_TIMEOUT]	= "timeout",
+	[TCPSTATE_CLOSE_EVICTED]	= "evicted",
+	[TCPSTATE_CLOSE_REUSED]		= "reused",
+	[TCPSTATE_CLOSE_FLUSHED]	= "flushed",
+};
+
+static const char * const tcpstate_invalid_names[TCPSTATE_INV_MAX] = {
+	[TCPSTATE_INV_NONE]		= "none",
+	[TCPSTATE_INV_BAD_FLAGS]	= "bad_flags",
+	[TCPSTATE_INV_RST_OUT_OF_WINDOW] = "rst_out_of_window",
+	[TCPSTATE_INV_RST_CHALLENGE]	= "rst_challenge",
+	[TCPSTATE_INV_BAD_ACK]		= "bad_ack",
+	[TCPSTATE_INV_UNEXPECTED]	= "unexpected",
+};
+
+static const char * const tcpstate_kind_names[TCPSTATE_K_MAX + 1] = {
+	[TCPSTATE_K_SYN]	= "syn",
+	[TCPSTATE_K_SYNACK]	= "synack",
+	[TCPSTATE_K_FIN]	= "fin",
+	[TCPSTATE_K_FIN_ACKS]	= "fin_acks",
+	[TCPSTATE_K_ACK]	= "ack",
+	[TCPSTATE_K_ACK_ACKS]	= "ack_acks",
+	[TCPSTATE_K_RST]	= "rst",
+	[TCPSTATE_K_INVALID]	= "invalid",
+};
+
+const char *tcpstate_state_name(unsigned int state)
+{
+	return state < TCPSTATE_S_MAX ? tcpstate_state_names[state] : "?";
+}
+
+const char *tcpstate_conn_state_name(unsigned int cs)
+{
+	return cs < TCPSTATE_CS_MAX ? tcpstate_conn_state_names[cs] : "?";
+}
+
+const char *tcpstate_close_reason_name(unsigned int reason)
+{
+	return reason < TCPSTATE_CLOSE_MAX ? tcpstate_close_names[reason] : "?";
+}
+
+const char *tcpstate_invalid_name(unsigned int reason)
+{
+	return reason < TCPSTATE_INV_MAX ? tcpstate_invalid_names[reason] : "?";
+}
+
+const char *tcpstate_kind_name(unsigned int kind)
+{
+	return kind <= TCPSTATE_K_MAX ? tcpstate_kind_names[kind] : "?";
+}

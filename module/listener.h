@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * listener.h: half-open (SYN queue) statistics per listening endpoint.
+ */
+#ifndef _TCPSTATE_LISTENER_H
+#define _TCPSTATE_LISTENER_H
+
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "flow.h"
+
+#define TCPSTATE_LISTENER_BUCKETS	256
+#define TCPSTATE_HS_HIST		24	/* log2(us) buckets */
+
+/*
+ * A listener is a server (address, port) that has answered a SYN with a
+ * SYN-ACK. The entry with family 0 aggregates those that found the table
+ * full.
+ */
+struct tcpstate_listener {
+	struct hlist_node node;
+	union tcpstate_addr addr;
+	__be16 port;
+	u8 family;
+	u8 flood;		/* SYN flood suspected now */
+	u32 half_open;		/* handshakes waiting for the final ACK */
+	u32 half_open_peak;
+	u32 rate_syns;		/* SYNs in the current second */
+	u32 last_rate;		/* SYNs in the second before */
+	u64 rate_start;		/* ns, start of the current second */
+	u64 syns;
+	u64 synacks;
+	u64 synack_rtx;
+	u64 handshakes;		/* completed */
+	u64 expired;		/* half-open, then timed out or evicted */
+	u64 resets;		/* half-open, then reset */
+	u64 floods;		/* times the flood flag rose */
+	u32 hs_hist[TCPSTATE_HS_HIST];	/* SYN to handshake done, log2 us */
+};
+
+struct tcpstate_listeners {
+	spinlock_t lock;	/* the table and every entry's counters */
+	struct hlist_head buckets[TCPSTATE_LISTENER_BUCKETS];
+	u32 count;
+	u32 seed;
+	struct tcpstate_listener overflow;
+};
+
+struct tcpstate_net;
+struct tcpstate_result;
+
+void tcpstate_listener_net_init(struct tcpstate_net *tn);
+void tcpstate_listener_net_exit(struct tcpstate_net *tn);
+
+void tcpstate_listener_syn(struct tcpstate_net *tn,
+			   const struct tcpstate_key *key, unsigned int side,
+			   u64 now);
+void tcpstate_listener_update(struct tcpstate_net *tn,
+			      struct tcpstate_flow *flow,
+			      const struct tcpstate_result *res, u64 now);
+void tcpstate_listener_gc(struct tcpstate_net *tn, u64 now);
+
+#endif /* _TCPSTATE_LISTENER_H */

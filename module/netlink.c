@@ -1,0 +1,1191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netlink.c: the generic netlink family "tcpstate", as spec/tcpstate.yaml
+ * describes it: stats and config of the caller's namespace, flow and
+ * listener dumps, config set and flush, and the "events" multicast group.
+ *
+ * Every op validates strictly against its own policy. Flow and listener
+ * contents, events and writes need CAP_NET_ADMIN in the user namespace
+ * owning the network namespace (GENL_UNS_ADMIN_PERM); stats and config
+ * are readable by anyone.
+ *
+ * The flow dump walks the rhashtable with an iterator kept between
+ * messages. When it resumes, the walker finds the flow it stopped at
+ * again; if that flow ended meanwhile, or the table was resized, the
+ * position may be off and the dump is flagged NLM_F_DUMP_INTR.
+ */
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/mutex.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+
+#include "core.h"
+#include "netlink.h"
+
+enum tcpstate_nl_group {
+	TCPSTATE_NLGRP_EVENTS,
+};
+
+static const struct genl_multicast_group tcpstate_nl_mcgrps[] = {
+	[TCPSTATE_NLGRP_EVENTS] = {
+		.name = TCPSTATE_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
+static struct genl_family tcpstate_nl_family;
+/* Events are built only between registration and unregistration. */
+static bool tcpstate_nl_ready __read_mostly;
+/* Serialises config set: all checks, then all writes. */
+static DEFINE_MUTEX(tcpstate_nl_config_mutex);
+
+/* Room for an end-of-flow record: every flow attribute, with padding. */
+#define TCPSTATE_NL_EVENT_SIZE	640
+
+#define TCPSTATE_TIMEOUT_MAX_MS	2592000000U	/* 30 days */
+#define TCPSTATE_FLOWS_MAX	BIT(24)
+#define TCPSTATE_LISTENERS_MAX	BIT(20)
+#define TCPSTATE_FLOOD_MAX	BIT(24)
+
+/* ---- policies ---- */
+
+static const struct nla_policy tcpstate_nl_filter_policy[] = {
+	[TCPSTATE_A_FILTER_FAMILY] = { .type = NLA_U8 },
+	[TCPSTATE_A_FILTER_STATES] = { .type = NLA_U32 },
+	[TCPSTATE_A_FILTER_STATE_SIDE] =
+		NLA_POLICY_MAX(NLA_U8, TCPSTATE_SIDE_SERVER),
+	[TCPSTATE_A_FILTER_CONN_STATES] = { .type = NLA_U32 },
+	[TCPSTATE_A_FILTER_ADDR] = { .type = NLA_BINARY, .len = 16 },
+	[TCPSTATE_A_FILTER_CLIENT_ADDR] = { .type = NLA_BINARY, .len = 16 },
+	[TCPSTATE_A_FILTER_SERVER_ADDR] = { .type = NLA_BINARY, .len = 16 },
+	[TCPSTATE_A_FILTER_PORT] = { .type = NLA_BE16 },
+	[TCPSTATE_A_FILTER_CLIENT_PORT] = { .type = NLA_BE16 },
+	[TCPSTATE_A_FILTER_SERVER_PORT] = { .type = NLA_BE16 },
+	[TCPSTATE_A_FILTER_LISTENER] = { .type = NLA_FLAG },
+};
+
+/* flow get: the tuple for a do, the filter nest for a dump */
+static const struct nla_policy tcpstate_nl_flow_get_policy[] = {
+	[TCPSTATE_A_FLOW_FAMILY] = { .type = NLA_U8 },
+	[TCPSTATE_A_FLOW_CLIENT_ADDR] = { .type = NLA_BINARY, .len = 16 },
+	[TCPSTATE_A_FLOW_CLIENT_PORT] = { .type = NLA_BE16 },
+	[TCPSTATE_A_FLOW_SERVER_ADDR] = { .type = NLA_BINARY, .len = 16 },
+	[TCPSTATE_A_FLOW_SERVER_PORT] = { .type = NLA_BE16 },
+	[TCPSTATE_A_FLOW_FILTER] =
+		NLA_POLICY_NESTED(tcpstate_nl_filter_policy),
+};
+
+static const struct nla_policy tcpstate_nl_config_policy[] = {
+	[TCPSTATE_A_CONFIG_TIMEOUT_SYN_SENT] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_TIMEOUT_SYN_RECV] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_TIMEOUT_ESTABLISHED] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_TIMEOUT_FIN_WAIT] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_TIMEOUT_CLOSE_WAIT] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_TIMEOUT_TIME_WAIT] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_TIMEOUT_CLOSED] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_MAX_FLOWS] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_MAX_LISTENERS] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_FLOOD_SYN_RATE] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_FLOOD_HALF_OPEN] = { .type = NLA_U32 },
+};
+
+/* ---- helpers ---- */
+
+static struct tcpstate_net *tcpstate_nl_net(struct sk_buff *skb)
+{
+	return tcpstate_pernet(sock_net(skb->sk));
+}
+
+static void *tcpstate_nl_put_reply(struct sk_buff **msg,
+				   struct genl_info *info)
+{
+	void *hdr;
+
+	*msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!*msg)
+		return NULL;
+	hdr = genlmsg_put_reply(*msg, info, &tcpstate_nl_family, 0,
+				info->genlhdr->cmd);
+	if (!hdr)
+		nlmsg_free(*msg);
+	return hdr;
+}
+
+static int tcpstate_nl_addr_len(u8 family)
+{
+	return family == AF_INET ? sizeof(__be32) : sizeof(struct in6_addr);
+}
+
+static int tcpstate_nl_put_addr(struct sk_buff *skb, int type, u8 family,
+				const union tcpstate_addr *a)
+{
+	return nla_put(skb, type, tcpstate_nl_addr_len(family), a);
+}
+
+/* An address attribute of the request, checked against the family. */
+static int tcpstate_nl_get_addr(const struct nlattr *nla, u8 family,
+				union tcpstate_addr *a,
+				struct netlink_ext_ack *extack)
+{
+	if (!family) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "an address needs the family attribute");
+		return -EINVAL;
+	}
+	if (nla_len(nla) != tcpstate_nl_addr_len(family)) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "address length does not match the family (4 bytes for AF_INET, 16 for AF_INET6)");
+		return -EINVAL;
+	}
+	memset(a, 0, sizeof(*a));
+	memcpy(a, nla_data(nla), nla_len(nla));
+	return 0;
+}
+
+static int tcpstate_nl_get_family(const struct nlattr *nla, u8 *family,
+				  struct netlink_ext_ack *extack)
+{
+	*family = 0;
+	if (!nla)
+		return 0;
+	*family = nla_get_u8(nla);
+	if (*family != AF_INET && *family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(extack, nla,
+				    "family must be AF_INET (2) or AF_INET6 (10)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- flows ---- */
+
+/* A flow as read under its lock: the record and its endpoints. */
+struct tcpstate_nl_flow {
+	struct tcpstate_fsm fsm;
+	const union tcpstate_addr *addr[2];	/* [client], [server] */
+	__be16 port[2];
+	u8 family;
+};
+
+static void tcpstate_nl_flow_read(const struct tcpstate_flow *flow,
+				  struct tcpstate_nl_flow *f)
+{
+	f->fsm = flow->fsm;
+	f->family = flow->key.family;
+	tcpstate_flow_endpoints(flow, &f->addr[0], &f->port[0], &f->addr[1],
+				&f->port[1]);
+}
+
+static int tcpstate_nl_put_tuple(struct sk_buff *skb,
+				 const struct tcpstate_nl_flow *f)
+{
+	if (nla_put_u8(skb, TCPSTATE_A_FLOW_FAMILY, f->family) ||
+	    tcpstate_nl_put_addr(skb, TCPSTATE_A_FLOW_CLIENT_ADDR, f->family,
+				 f->addr[0]) ||
+	    nla_put_be16(skb, TCPSTATE_A_FLOW_CLIENT_PORT, f->port[0]) ||
+	    tcpstate_nl_put_addr(skb, TCPSTATE_A_FLOW_SERVER_ADDR, f->family,
+				 f->addr[1]) ||
+	    nla_put_be16(skb, TCPSTATE_A_FLOW_SERVER_PORT, f->port[1]))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static u64 tcpstate_nl_ms(u64 from, u64 to)
+{
+	return to > from ? div_u64(to - from, NSEC_PER_MSEC) : 0;
+}
+
+/* Handshake RTT split, as the tools compute it from a capture. */
+static int tcpstate_nl_put_rtt(struct sk_buff *skb,
+			       const struct tcpstate_fsm *fsm,
+			       const char *hist)
+{
+	u64 syn = tcpstate_fsm_time(fsm, TCPSTATE_TS_SYN);
+	u64 synack = tcpstate_fsm_time(fsm, TCPSTATE_TS_SYNACK);
+	u64 est = tcpstate_fsm_time(fsm, TCPSTATE_TS_ESTABLISHED);
+	u32 flags = tcpstate_fsm_flags(fsm);
+	bool have_synack = strpbrk(hist, "Hh");
+
+	if (!(flags & TCPSTATE_F_MIDSTREAM) && have_synack && synack >= syn &&
+	    nla_put_u32(skb, TCPSTATE_A_FLOW_RTT_SYN_SYNACK_US,
+			min_t(u64, div_u64(synack - syn, NSEC_PER_USEC),
+			      U32_MAX)))
+		return -EMSGSIZE;
+	if ((flags & TCPSTATE_F_HANDSHAKE) && have_synack && est >= synack &&
+	    nla_put_u32(skb, TCPSTATE_A_FLOW_RTT_SYNACK_ACK_US,
+			min_t(u64, div_u64(est - synack, NSEC_PER_USEC),
+			      U32_MAX)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int tcpstate_nl_put_times(struct sk_buff *skb,
+				 const struct tcpstate_fsm *fsm, u64 now)
+{
+	u64 start = tcpstate_fsm_time(fsm, TCPSTATE_TS_START);
+	u64 last = clamp(tcpstate_fsm_time(fsm, TCPSTATE_TS_LAST), start, now);
+	u64 end = fsm->flags & TCPSTATE_F_ENDED ?
+		  tcpstate_fsm_time(fsm, TCPSTATE_TS_CLOSE) : last;
+
+	if (nla_put_u64_64bit(skb, TCPSTATE_A_FLOW_START_NS, start,
+			      TCPSTATE_A_FLOW_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_FLOW_AGE_MS,
+			      tcpstate_nl_ms(start, now), TCPSTATE_A_FLOW_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_FLOW_IDLE_MS,
+			      tcpstate_nl_ms(last, now), TCPSTATE_A_FLOW_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_FLOW_DURATION_MS,
+			      tcpstate_nl_ms(start, end), TCPSTATE_A_FLOW_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int tcpstate_nl_put_counters(struct sk_buff *skb,
+				    const struct tcpstate_fsm *fsm,
+				    unsigned int c)
+{
+	if (nla_put_u64_64bit(skb, TCPSTATE_A_FLOW_CLIENT_PKTS, fsm->pkts[c],
+			      TCPSTATE_A_FLOW_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_FLOW_CLIENT_BYTES, fsm->bytes[c],
+			      TCPSTATE_A_FLOW_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_FLOW_SERVER_PKTS,
+			      fsm->pkts[c ^ 1], TCPSTATE_A_FLOW_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_FLOW_SERVER_BYTES,
+			      fsm->bytes[c ^ 1], TCPSTATE_A_FLOW_PAD) ||
+	    nla_put_u32(skb, TCPSTATE_A_FLOW_CLIENT_RETRANS, fsm->rtx[c]) ||
+	    nla_put_u32(skb, TCPSTATE_A_FLOW_SERVER_RETRANS, fsm->rtx[c ^ 1]) ||
+	    nla_put_u32(skb, TCPSTATE_A_FLOW_SYN_RETRANS, fsm->syn_rtx) ||
+	    nla_put_u32(skb, TCPSTATE_A_FLOW_SYNACK_RETRANS, fsm->synack_rtx) ||
+	    nla_put_u32(skb, TCPSTATE_A_FLOW_FIN_RETRANS, fsm->fin_rtx) ||
+	    nla_put_u32(skb, TCPSTATE_A_FLOW_KEEPALIVES, fsm->keepalives) ||
+	    nla_put_u32(skb, TCPSTATE_A_FLOW_INVALID, fsm->invalid))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Every attribute of a flow, in the message or nest being built. */
+static int tcpstate_nl_put_flow(struct sk_buff *skb,
+				const struct tcpstate_nl_flow *f, u64 now)
+{
+	const struct tcpstate_fsm *fsm = &f->fsm;
+	unsigned int c = tcpstate_fsm_orig_dir(fsm);
+	char hist[TCPSTATE_HISTORY_MAX];
+
+	tcpstate_fsm_history(fsm, hist, sizeof(hist));
+	if (tcpstate_nl_put_tuple(skb, f) ||
+	    nla_put_u8(skb, TCPSTATE_A_FLOW_CLIENT_STATE, fsm->state[c]) ||
+	    nla_put_u8(skb, TCPSTATE_A_FLOW_SERVER_STATE, fsm->state[c ^ 1]) ||
+	    nla_put_u8(skb, TCPSTATE_A_FLOW_CONN_STATE,
+		       tcpstate_fsm_conn_state(fsm)) ||
+	    nla_put_string(skb, TCPSTATE_A_FLOW_HISTORY, hist) ||
+	    nla_put_u32(skb, TCPSTATE_A_FLOW_FLAGS, tcpstate_fsm_flags(fsm)) ||
+	    nla_put_u8(skb, TCPSTATE_A_FLOW_CLOSE_REASON, fsm->close_reason) ||
+	    nla_put_u8(skb, TCPSTATE_A_FLOW_CLOSER, tcpstate_fsm_closer(fsm)) ||
+	    tcpstate_nl_put_counters(skb, fsm, c) ||
+	    tcpstate_nl_put_times(skb, fsm, now) ||
+	    tcpstate_nl_put_rtt(skb, fsm, hist))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Flow dump filters, from TCPSTATE_A_FILTER_* attributes. */
+struct tcpstate_nl_filter {
+	u32 states;		/* 1 << enum tcpstate_state, 0: any */
+	u32 conn_states;	/* 1 << enum tcpstate_conn_state, 0: any */
+	u8 family;		/* 0: any */
+	u8 state_side;		/* enum tcpstate_side; NONE: either */
+	bool listener;
+	u8 addrs;		/* which of addr[] are set: BIT(i) */
+	u8 ports;		/* which of port[] are set: BIT(i) */
+	/* [0] either side, [1] client, [2] server */
+	union tcpstate_addr addr[3];
+	__be16 port[3];
+};
+
+static bool tcpstate_nl_match_addr(const struct tcpstate_nl_filter *flt,
+				   const struct tcpstate_nl_flow *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if ((flt->addrs & BIT(i + 1)) &&
+		    memcmp(&flt->addr[i + 1], f->addr[i], sizeof(*f->addr[i])))
+			return false;
+	if ((flt->addrs & BIT(0)) &&
+	    memcmp(&flt->addr[0], f->addr[0], sizeof(*f->addr[0])) &&
+	    memcmp(&flt->addr[0], f->addr[1], sizeof(*f->addr[1])))
+		return false;
+	for (i = 0; i < 2; i++)
+		if ((flt->ports & BIT(i + 1)) && flt->port[i + 1] != f->port[i])
+			return false;
+	if ((flt->ports & BIT(0)) && flt->port[0] != f->port[0] &&
+	    flt->port[0] != f->port[1])
+		return false;
+	return true;
+}
+
+static bool tcpstate_nl_match(const struct tcpstate_nl_filter *flt,
+			      const struct tcpstate_nl_flow *f)
+{
+	const struct tcpstate_fsm *fsm = &f->fsm;
+	unsigned int c = tcpstate_fsm_orig_dir(fsm);
+	u32 cs = BIT(fsm->state[c]), ss = BIT(fsm->state[c ^ 1]);
+	char hist[TCPSTATE_HISTORY_MAX];
+
+	if (flt->family && flt->family != f->family)
+		return false;
+	if (flt->states) {
+		if (flt->state_side == TCPSTATE_SIDE_CLIENT)
+			ss = 0;
+		else if (flt->state_side == TCPSTATE_SIDE_SERVER)
+			cs = 0;
+		if (!(flt->states & (cs | ss)))
+			return false;
+	}
+	if (flt->conn_states &&
+	    !(flt->conn_states & BIT(tcpstate_fsm_conn_state(fsm))))
+		return false;
+	if (!tcpstate_nl_match_addr(flt, f))
+		return false;
+	if (flt->listener) {
+		tcpstate_fsm_history(fsm, hist, sizeof(hist));
+		if (!strchr(hist, 'h'))
+			return false;
+	}
+	return true;
+}
+
+static int tcpstate_nl_filter_parse(struct tcpstate_nl_filter *flt,
+				    struct nlattr **tb,
+				    struct netlink_ext_ack *extack)
+{
+	static const int addr_attr[3] = {
+		TCPSTATE_A_FILTER_ADDR, TCPSTATE_A_FILTER_CLIENT_ADDR,
+		TCPSTATE_A_FILTER_SERVER_ADDR,
+	};
+	static const int port_attr[3] = {
+		TCPSTATE_A_FILTER_PORT, TCPSTATE_A_FILTER_CLIENT_PORT,
+		TCPSTATE_A_FILTER_SERVER_PORT,
+	};
+	unsigned int i;
+	int err;
+
+	memset(flt, 0, sizeof(*flt));
+	err = tcpstate_nl_get_family(tb[TCPSTATE_A_FILTER_FAMILY],
+				     &flt->family, extack);
+	if (err)
+		return err;
+	if (tb[TCPSTATE_A_FILTER_STATES]) {
+		flt->states = nla_get_u32(tb[TCPSTATE_A_FILTER_STATES]);
+		if (flt->states & ~GENMASK(TCPSTATE_S_MAX - 1, 1)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[TCPSTATE_A_FILTER_STATES],
+					    "unknown endpoint state bit (1 << closed .. 1 << time_wait)");
+			return -EINVAL;
+		}
+	}
+	if (tb[TCPSTATE_A_FILTER_STATE_SIDE])
+		flt->state_side = nla_get_u8(tb[TCPSTATE_A_FILTER_STATE_SIDE]);
+	if (tb[TCPSTATE_A_FILTER_CONN_STATES]) {
+		flt->conn_states = nla_get_u32(tb[TCPSTATE_A_FILTER_CONN_STATES]);
+		if (flt->conn_states & ~GENMASK(TCPSTATE_CS_MAX - 1, 0)) {
+			NL_SET_ERR_MSG_ATTR(extack,
+					    tb[TCPSTATE_A_FILTER_CONN_STATES],
+					    "unknown conn_state bit (1 << S0 .. 1 << OTH)");
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		if (tb[addr_attr[i]]) {
+			err = tcpstate_nl_get_addr(tb[addr_attr[i]],
+						   flt->family, &flt->addr[i],
+						   extack);
+			if (err)
+				return err;
+			flt->addrs |= BIT(i);
+		}
+		if (tb[port_attr[i]]) {
+			flt->port[i] = nla_get_be16(tb[port_attr[i]]);
+			flt->ports |= BIT(i);
+		}
+	}
+	flt->listener = nla_get_flag(tb[TCPSTATE_A_FILTER_LISTENER]);
+	return 0;
+}
+
+/* Dump state, pointed to from cb->ctx. */
+struct tcpstate_nl_dump {
+	struct rhashtable_iter iter;
+	struct tcpstate_nl_filter filter;
+	unsigned int lost;	/* times the walk may have lost its place */
+	bool parsed;		/* filter read from the request */
+	bool resumed;		/* a message was filled: the walk stopped */
+};
+
+struct tcpstate_nl_dump_ctx {
+	struct tcpstate_nl_dump *dump;
+};
+
+static struct tcpstate_nl_dump_ctx *tcpstate_nl_ctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct tcpstate_nl_dump_ctx) > sizeof(cb->ctx));
+	return (struct tcpstate_nl_dump_ctx *)cb->ctx;
+}
+
+static int tcpstate_nl_flow_dump_filter(struct netlink_callback *cb,
+					struct tcpstate_nl_filter *flt)
+{
+	struct nlattr *tb[TCPSTATE_A_FLOW_MAX + 1];
+	struct nlattr *ft[TCPSTATE_A_FILTER_MAX + 1];
+	unsigned int i;
+	int err;
+
+	err = genlmsg_parse(cb->nlh, &tcpstate_nl_family, tb,
+			    TCPSTATE_A_FLOW_MAX, tcpstate_nl_flow_get_policy,
+			    cb->extack);
+	if (err)
+		return err;
+	for (i = 0; i < TCPSTATE_A_FLOW_FILTER; i++) {
+		if (tb[i]) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, tb[i],
+					    "a flow dump takes its filters in the filter nest");
+			return -EINVAL;
+		}
+	}
+	memset(ft, 0, sizeof(ft));
+	if (tb[TCPSTATE_A_FLOW_FILTER]) {
+		err = nla_parse_nested(ft, TCPSTATE_A_FILTER_MAX,
+				       tb[TCPSTATE_A_FLOW_FILTER],
+				       tcpstate_nl_filter_policy, cb->extack);
+		if (err)
+			return err;
+	}
+	return tcpstate_nl_filter_parse(flt, ft, cb->extack);
+}
+
+/*
+ * The filter is read at the first dumpit, not in start: there the extack
+ * reaches the user (in NLMSG_DONE) on every kernel we build for.
+ */
+static int tcpstate_nl_flow_dump_start(struct netlink_callback *cb)
+{
+	struct tcpstate_net *tn = tcpstate_nl_net(cb->skb);
+	struct tcpstate_nl_dump *d;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	rhashtable_walk_enter(&tn->flows, &d->iter);
+	tcpstate_nl_ctx(cb)->dump = d;
+	return 0;
+}
+
+static int tcpstate_nl_flow_dump_done(struct netlink_callback *cb)
+{
+	struct tcpstate_nl_dump *d = tcpstate_nl_ctx(cb)->dump;
+
+	if (d) {
+		rhashtable_walk_exit(&d->iter);
+		kfree(d);
+	}
+	return 0;
+}
+
+/* One flow into the dump: 0, 1 if filtered out or gone, or -EMSGSIZE. */
+static int tcpstate_nl_flow_dump_one(struct sk_buff *skb,
+				     struct netlink_callback *cb,
+				     struct tcpstate_flow *flow, u64 now)
+{
+	struct tcpstate_nl_dump *d = tcpstate_nl_ctx(cb)->dump;
+	struct tcpstate_nl_flow f;
+	void *hdr;
+	bool dead;
+
+	spin_lock_bh(&flow->lock);
+	dead = flow->dead;
+	tcpstate_nl_flow_read(flow, &f);
+	spin_unlock_bh(&flow->lock);
+	if (dead || !tcpstate_nl_match(&d->filter, &f))
+		return 1;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &tcpstate_nl_family, NLM_F_MULTI,
+			  TCPSTATE_CMD_FLOW_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	if (tcpstate_nl_put_flow(skb, &f, now)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* The next flow or NULL; a resize meanwhile means the walk restarted. */
+static struct tcpstate_flow *tcpstate_nl_walk(struct tcpstate_nl_dump *d,
+					      bool next)
+{
+	struct tcpstate_flow *flow;
+
+	for (;;) {
+		flow = next ? rhashtable_walk_next(&d->iter) :
+			      rhashtable_walk_peek(&d->iter);
+		if (!IS_ERR(flow))
+			return flow;
+		if (PTR_ERR(flow) != -EAGAIN)
+			return NULL;
+		d->lost++;
+	}
+}
+
+static int tcpstate_nl_flow_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct tcpstate_nl_dump *d = tcpstate_nl_ctx(cb)->dump;
+	struct tcpstate_flow *flow;
+	u64 now = ktime_get_ns();
+	int err = 0;
+
+	if (!d->parsed) {
+		err = tcpstate_nl_flow_dump_filter(cb, &d->filter);
+		if (err)
+			return err;
+		d->parsed = true;
+	}
+	if (rhashtable_walk_start_check(&d->iter) == -EAGAIN && d->resumed)
+		d->lost++;
+	/* The walker did not find the flow it stopped at: it was freed. */
+	else if (d->resumed && !d->iter.p)
+		d->lost++;
+	cb->seq = d->lost + 1;
+
+	/* peek: the flow that did not fit in the last message, if any */
+	for (flow = tcpstate_nl_walk(d, false); flow;
+	     flow = tcpstate_nl_walk(d, true)) {
+		err = tcpstate_nl_flow_dump_one(skb, cb, flow, now);
+		if (err < 0)
+			break;
+	}
+	rhashtable_walk_stop(&d->iter);
+	d->resumed = true;
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len;
+	return err < 0 ? err : 0;
+}
+
+/* Find one flow by its tuple, in either order. Walks the table: rare. */
+static int tcpstate_nl_flow_find(struct tcpstate_net *tn,
+				 const struct tcpstate_nl_filter *flt,
+				 struct tcpstate_nl_flow *f)
+{
+	struct rhashtable_iter iter;
+	struct tcpstate_flow *flow;
+	int err = -ENOENT;
+	bool hit;
+
+	rhashtable_walk_enter(&tn->flows, &iter);
+	rhashtable_walk_start(&iter);
+	while ((flow = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(flow)) {
+			if (PTR_ERR(flow) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (flow->key.family != flt->family)
+			continue;
+		spin_lock_bh(&flow->lock);
+		tcpstate_nl_flow_read(flow, f);
+		hit = !flow->dead;
+		spin_unlock_bh(&flow->lock);
+		if (hit && tcpstate_nl_match_addr(flt, f)) {
+			err = 0;
+			break;
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return err;
+}
+
+static int tcpstate_nl_flow_get_doit(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	static const int required[] = {
+		TCPSTATE_A_FLOW_FAMILY, TCPSTATE_A_FLOW_CLIENT_ADDR,
+		TCPSTATE_A_FLOW_CLIENT_PORT, TCPSTATE_A_FLOW_SERVER_ADDR,
+		TCPSTATE_A_FLOW_SERVER_PORT,
+	};
+	struct tcpstate_nl_filter flt = { .addrs = BIT(1) | BIT(2),
+					  .ports = BIT(1) | BIT(2) };
+	struct tcpstate_nl_flow f;
+	struct nlattr **tb = info->attrs;
+	struct sk_buff *msg;
+	unsigned int i;
+	void *hdr;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(required); i++) {
+		if (GENL_REQ_ATTR_CHECK(info, required[i])) {
+			NL_SET_ERR_MSG(info->extack,
+				       "flow get needs family, client-addr, client-port, server-addr and server-port");
+			return -EINVAL;
+		}
+	}
+	if (tb[TCPSTATE_A_FLOW_FILTER]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[TCPSTATE_A_FLOW_FILTER],
+				    "filters are for a flow dump");
+		return -EINVAL;
+	}
+	err = tcpstate_nl_get_family(tb[TCPSTATE_A_FLOW_FAMILY], &flt.family,
+				     info->extack);
+	if (!err)
+		err = tcpstate_nl_get_addr(tb[TCPSTATE_A_FLOW_CLIENT_ADDR],
+					   flt.family, &flt.addr[1],
+					   info->extack);
+	if (!err)
+		err = tcpstate_nl_get_addr(tb[TCPSTATE_A_FLOW_SERVER_ADDR],
+					   flt.family, &flt.addr[2],
+					   info->extack);
+	if (err)
+		return err;
+	flt.port[1] = nla_get_be16(tb[TCPSTATE_A_FLOW_CLIENT_PORT]);
+	flt.port[2] = nla_get_be16(tb[TCPSTATE_A_FLOW_SERVER_PORT]);
+
+	err = tcpstate_nl_flow_find(tcpstate_nl_net(skb), &flt, &f);
+	if (err == -ENOENT) {
+		swap(flt.addr[1], flt.addr[2]);
+		swap(flt.port[1], flt.port[2]);
+		err = tcpstate_nl_flow_find(tcpstate_nl_net(skb), &flt, &f);
+	}
+	if (err) {
+		NL_SET_ERR_MSG(info->extack, "no such flow");
+		return err;
+	}
+
+	hdr = tcpstate_nl_put_reply(&msg, info);
+	if (!hdr)
+		return -ENOMEM;
+	if (tcpstate_nl_put_flow(msg, &f, ktime_get_ns())) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* ---- listeners ---- */
+
+static int tcpstate_nl_put_listener(struct sk_buff *skb,
+				    const struct tcpstate_listener *l)
+{
+	unsigned int i;
+
+	if (l->family) {
+		if (nla_put_u8(skb, TCPSTATE_A_LISTENER_FAMILY, l->family) ||
+		    tcpstate_nl_put_addr(skb, TCPSTATE_A_LISTENER_ADDR,
+					 l->family, &l->addr) ||
+		    nla_put_be16(skb, TCPSTATE_A_LISTENER_PORT, l->port))
+			return -EMSGSIZE;
+	} else if (nla_put_flag(skb, TCPSTATE_A_LISTENER_OVERFLOW)) {
+		return -EMSGSIZE;
+	}
+	if (nla_put_u32(skb, TCPSTATE_A_LISTENER_HALF_OPEN,
+			READ_ONCE(l->half_open)) ||
+	    nla_put_u32(skb, TCPSTATE_A_LISTENER_HALF_OPEN_PEAK,
+			READ_ONCE(l->half_open_peak)) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_SYNS, READ_ONCE(l->syns),
+			      TCPSTATE_A_LISTENER_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_SYNACKS,
+			      READ_ONCE(l->synacks), TCPSTATE_A_LISTENER_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_SYNACK_RETRANS,
+			      READ_ONCE(l->synack_rtx),
+			      TCPSTATE_A_LISTENER_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_HANDSHAKES,
+			      READ_ONCE(l->handshakes),
+			      TCPSTATE_A_LISTENER_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_EXPIRED,
+			      READ_ONCE(l->expired), TCPSTATE_A_LISTENER_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_RESETS,
+			      READ_ONCE(l->resets), TCPSTATE_A_LISTENER_PAD) ||
+	    nla_put_u8(skb, TCPSTATE_A_LISTENER_FLOOD, READ_ONCE(l->flood)) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_FLOODS,
+			      READ_ONCE(l->floods), TCPSTATE_A_LISTENER_PAD))
+		return -EMSGSIZE;
+	for (i = 0; i < TCPSTATE_HS_HIST; i++)
+		if (nla_put_u32(skb, TCPSTATE_A_LISTENER_HANDSHAKE_US_LOG2,
+				READ_ONCE(l->hs_hist[i])))
+			return -EMSGSIZE;
+	return 0;
+}
+
+static int tcpstate_nl_listener_dump_one(struct sk_buff *skb,
+					 struct netlink_callback *cb,
+					 const struct tcpstate_listener *l)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &tcpstate_nl_family, NLM_F_MULTI,
+			  TCPSTATE_CMD_LISTENER_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (tcpstate_nl_put_listener(skb, l)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/*
+ * Listeners are few and never freed before their namespace: walk the
+ * buckets, remembering (bucket, index); the overflow entry comes last.
+ */
+static int tcpstate_nl_listener_dumpit(struct sk_buff *skb,
+				       struct netlink_callback *cb)
+{
+	struct tcpstate_listeners *ls = &tcpstate_nl_net(cb->skb)->listeners;
+	unsigned long *bucket = &cb->args[0], *index = &cb->args[1];
+	struct tcpstate_listener *l;
+	unsigned long i;
+	int err = 0;
+
+	rcu_read_lock();
+	for (; *bucket < TCPSTATE_LISTENER_BUCKETS; (*bucket)++, *index = 0) {
+		i = 0;
+		hlist_for_each_entry_rcu(l, &ls->buckets[*bucket], node) {
+			if (i++ < *index)
+				continue;
+			err = tcpstate_nl_listener_dump_one(skb, cb, l);
+			if (err)
+				goto out;
+			(*index)++;
+		}
+	}
+	if (*bucket == TCPSTATE_LISTENER_BUCKETS) {
+		if (READ_ONCE(ls->overflow.synacks))
+			err = tcpstate_nl_listener_dump_one(skb, cb,
+							    &ls->overflow);
+		if (!err)
+			(*bucket)++;
+	}
+out:
+	rcu_read_unlock();
+	if (err && skb->len)
+		return skb->len;
+	return err;
+}
+
+/* ---- stats ---- */
+
+static const u16 tcpstate_nl_stat_attr[TCPSTATE_STAT_NR] = {
+	[TCPSTATE_STAT_SEGMENTS] = TCPSTATE_A_STATS_SEGMENTS,
+	[TCPSTATE_STAT_SEGMENTS_IN] = TCPSTATE_A_STATS_SEGMENTS_IN,
+	[TCPSTATE_STAT_SEGMENTS_OUT] = TCPSTATE_A_STATS_SEGMENTS_OUT,
+	[TCPSTATE_STAT_SEGMENTS_IPV4] = TCPSTATE_A_STATS_SEGMENTS_IPV4,
+	[TCPSTATE_STAT_SEGMENTS_IPV6] = TCPSTATE_A_STATS_SEGMENTS_IPV6,
+	[TCPSTATE_STAT_SKBS] = TCPSTATE_A_STATS_SKBS,
+	[TCPSTATE_STAT_GSO_SKBS] = TCPSTATE_A_STATS_GSO_SKBS,
+	[TCPSTATE_STAT_RSTS_IN] = TCPSTATE_A_STATS_RSTS_IN,
+	[TCPSTATE_STAT_RSTS_OUT] = TCPSTATE_A_STATS_RSTS_OUT,
+	[TCPSTATE_STAT_FRAGMENTS] = TCPSTATE_A_STATS_FRAGMENTS,
+	[TCPSTATE_STAT_MALFORMED] = TCPSTATE_A_STATS_MALFORMED,
+	[TCPSTATE_STAT_NO_FLOW] = TCPSTATE_A_STATS_NO_FLOW,
+	[TCPSTATE_STAT_INVALID] = TCPSTATE_A_STATS_INVALID,
+	[TCPSTATE_STAT_RST_OUT_OF_WINDOW] = TCPSTATE_A_STATS_RST_OUT_OF_WINDOW,
+	[TCPSTATE_STAT_RETRANSMISSIONS] = TCPSTATE_A_STATS_RETRANSMISSIONS,
+	[TCPSTATE_STAT_KEEPALIVES] = TCPSTATE_A_STATS_KEEPALIVES,
+	[TCPSTATE_STAT_HANDSHAKES] = TCPSTATE_A_STATS_HANDSHAKES,
+	[TCPSTATE_STAT_FLOWS_CREATED] = TCPSTATE_A_STATS_FLOWS_CREATED,
+	[TCPSTATE_STAT_FLOWS_MIDSTREAM] = TCPSTATE_A_STATS_FLOWS_MIDSTREAM,
+	[TCPSTATE_STAT_FLOWS_ENDED] = TCPSTATE_A_STATS_FLOWS_ENDED,
+	[TCPSTATE_STAT_FLOWS_REUSED] = TCPSTATE_A_STATS_FLOWS_REUSED,
+	[TCPSTATE_STAT_TIME_WAIT_REUSED] = TCPSTATE_A_STATS_TIME_WAIT_REUSED,
+	[TCPSTATE_STAT_FLOWS_EXPIRED] = TCPSTATE_A_STATS_FLOWS_EXPIRED,
+	[TCPSTATE_STAT_FLOWS_EVICTED] = TCPSTATE_A_STATS_FLOWS_EVICTED,
+	[TCPSTATE_STAT_FLOWS_FLUSHED] = TCPSTATE_A_STATS_FLOWS_FLUSHED,
+	[TCPSTATE_STAT_FLOWS_NOT_TRACKED] = TCPSTATE_A_STATS_FLOWS_NOT_TRACKED,
+	[TCPSTATE_STAT_TABLE_FULL] = TCPSTATE_A_STATS_TABLE_FULL,
+	[TCPSTATE_STAT_ALLOC_FAILED] = TCPSTATE_A_STATS_ALLOC_FAILED,
+	[TCPSTATE_STAT_LISTENER_OVERFLOW] = TCPSTATE_A_STATS_LISTENER_OVERFLOW,
+	[TCPSTATE_STAT_EVENTS_DROPPED] = TCPSTATE_A_STATS_EVENTS_DROPPED,
+};
+
+static int tcpstate_nl_put_endpoints(struct sk_buff *skb,
+				     const struct tcpstate_net *tn)
+{
+	struct nlattr *nest;
+	unsigned int s;
+
+	for (s = TCPSTATE_S_NONE + 1; s < TCPSTATE_S_MAX; s++) {
+		nest = nla_nest_start(skb, TCPSTATE_A_STATS_ENDPOINTS);
+		if (!nest ||
+		    nla_put_u8(skb, TCPSTATE_A_ENDPOINTS_STATE, s) ||
+		    nla_put_u64_64bit(skb, TCPSTATE_A_ENDPOINTS_COUNT,
+				      (u64)tcpstate_endpoints_read(tn, s),
+				      TCPSTATE_A_ENDPOINTS_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
+static int tcpstate_nl_put_stats(struct sk_buff *skb,
+				 const struct tcpstate_net *tn)
+{
+	unsigned int i;
+
+	for (i = 0; i < TCPSTATE_STAT_NR; i++) {
+		if (WARN_ON_ONCE(!tcpstate_nl_stat_attr[i]))
+			continue;
+		if (nla_put_u64_64bit(skb, tcpstate_nl_stat_attr[i],
+				      tcpstate_stat_read(tn, i),
+				      TCPSTATE_A_STATS_PAD))
+			return -EMSGSIZE;
+	}
+	if (nla_put_u32(skb, TCPSTATE_A_STATS_FLOWS, atomic_read(&tn->nflows)) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_STATS_FLOW_OBJECTS,
+			      tcpstate_flow_objects_read(),
+			      TCPSTATE_A_STATS_PAD) ||
+	    nla_put_u32(skb, TCPSTATE_A_STATS_LISTENERS,
+			READ_ONCE(tn->listeners.count)))
+		return -EMSGSIZE;
+	return tcpstate_nl_put_endpoints(skb, tn);
+}
+
+static int tcpstate_nl_stats_get_doit(struct sk_buff *skb,
+				      struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	hdr = tcpstate_nl_put_reply(&msg, info);
+	if (!hdr)
+		return -ENOMEM;
+	if (tcpstate_nl_put_stats(msg, tcpstate_nl_net(skb))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* ---- config ---- */
+
+/* Each setting: its attribute, where it lives, its range. */
+struct tcpstate_nl_setting {
+	u16 attr;
+	u16 offset;		/* in struct tcpstate_config */
+	u32 min, max;
+};
+
+#define TCPSTATE_NL_TIMEOUT(a, f) {					\
+	TCPSTATE_A_CONFIG_TIMEOUT_##a,					\
+	offsetof(struct tcpstate_config, to.f), 1,			\
+	TCPSTATE_TIMEOUT_MAX_MS }
+
+static const struct tcpstate_nl_setting tcpstate_nl_settings[] = {
+	TCPSTATE_NL_TIMEOUT(SYN_SENT, syn_sent),
+	TCPSTATE_NL_TIMEOUT(SYN_RECV, syn_recv),
+	TCPSTATE_NL_TIMEOUT(ESTABLISHED, established),
+	TCPSTATE_NL_TIMEOUT(FIN_WAIT, fin_wait),
+	TCPSTATE_NL_TIMEOUT(CLOSE_WAIT, close_wait),
+	TCPSTATE_NL_TIMEOUT(TIME_WAIT, time_wait),
+	TCPSTATE_NL_TIMEOUT(CLOSED, closed),
+	{ TCPSTATE_A_CONFIG_MAX_FLOWS,
+	  offsetof(struct tcpstate_config, max_flows), 1, TCPSTATE_FLOWS_MAX },
+	{ TCPSTATE_A_CONFIG_MAX_LISTENERS,
+	  offsetof(struct tcpstate_config, max_listeners), 1,
+	  TCPSTATE_LISTENERS_MAX },
+	{ TCPSTATE_A_CONFIG_FLOOD_SYN_RATE,
+	  offsetof(struct tcpstate_config, flood_syn_rate), 0,
+	  TCPSTATE_FLOOD_MAX },
+	{ TCPSTATE_A_CONFIG_FLOOD_HALF_OPEN,
+	  offsetof(struct tcpstate_config, flood_half_open), 0,
+	  TCPSTATE_FLOOD_MAX },
+};
+
+static u32 *tcpstate_nl_setting(struct tcpstate_config *cfg,
+				const struct tcpstate_nl_setting *s)
+{
+	return (u32 *)((u8 *)cfg + s->offset);
+}
+
+static int tcpstate_nl_put_config(struct sk_buff *skb,
+				  struct tcpstate_config *cfg)
+{
+	const struct tcpstate_nl_setting *s;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tcpstate_nl_settings); i++) {
+		s = &tcpstate_nl_settings[i];
+		if (nla_put_u32(skb, s->attr,
+				READ_ONCE(*tcpstate_nl_setting(cfg, s))))
+			return -EMSGSIZE;
+	}
+	return 0;
+}
+
+static int tcpstate_nl_config_reply(struct sk_buff *skb,
+				    struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	hdr = tcpstate_nl_put_reply(&msg, info);
+	if (!hdr)
+		return -ENOMEM;
+	if (tcpstate_nl_put_config(msg, &tcpstate_nl_net(skb)->cfg)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int tcpstate_nl_config_get_doit(struct sk_buff *skb,
+				       struct genl_info *info)
+{
+	return tcpstate_nl_config_reply(skb, info);
+}
+
+static int tcpstate_nl_config_check(struct genl_info *info)
+{
+	const struct tcpstate_nl_setting *s;
+	bool any = false;
+	unsigned int i;
+	u32 v;
+
+	for (i = 0; i < ARRAY_SIZE(tcpstate_nl_settings); i++) {
+		s = &tcpstate_nl_settings[i];
+		if (!info->attrs[s->attr])
+			continue;
+		any = true;
+		v = nla_get_u32(info->attrs[s->attr]);
+		if (v < s->min || v > s->max) {
+			NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[s->attr],
+					    "out of range: timeouts 1 to 2592000000 ms, max-flows 1 to 16777216, max-listeners 1 to 1048576, flood thresholds 0 (off) to 16777216");
+			return -ERANGE;
+		}
+	}
+	if (!any) {
+		NL_SET_ERR_MSG(info->extack, "config set needs at least one setting");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int tcpstate_nl_config_set_doit(struct sk_buff *skb,
+				       struct genl_info *info)
+{
+	struct tcpstate_config *cfg = &tcpstate_nl_net(skb)->cfg;
+	const struct tcpstate_nl_setting *s;
+	unsigned int i;
+	int err;
+
+	err = tcpstate_nl_config_check(info);
+	if (err)
+		return err;
+	mutex_lock(&tcpstate_nl_config_mutex);
+	for (i = 0; i < ARRAY_SIZE(tcpstate_nl_settings); i++) {
+		s = &tcpstate_nl_settings[i];
+		if (info->attrs[s->attr])
+			WRITE_ONCE(*tcpstate_nl_setting(cfg, s),
+				   nla_get_u32(info->attrs[s->attr]));
+	}
+	mutex_unlock(&tcpstate_nl_config_mutex);
+	return tcpstate_nl_config_reply(skb, info);
+}
+
+/* ---- flush ---- */
+
+static int tcpstate_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	unsigned int n = tcpstate_flow_flush(tcpstate_nl_net(skb));
+	struct sk_buff *msg;
+	void *hdr;
+
+	hdr = tcpstate_nl_put_reply(&msg, info);
+	if (!hdr)
+		return -ENOMEM;
+	if (nla_put_u32(msg, TCPSTATE_A_FLUSH_FLOWS, n)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* ---- events ---- */
+
+static void tcpstate_nl_event_send(struct tcpstate_net *tn,
+				   struct sk_buff *msg, void *hdr)
+{
+	int err;
+
+	genlmsg_end(msg, hdr);
+	err = genlmsg_multicast_netns(&tcpstate_nl_family, tn->net, msg, 0,
+				      TCPSTATE_NLGRP_EVENTS, GFP_ATOMIC);
+	/* -ESRCH: the last listener left meanwhile, nothing was lost */
+	if (err && err != -ESRCH)
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_EVENTS_DROPPED);
+}
+
+/* A message with the event's time and its flow, open for more. */
+static void *tcpstate_nl_event_new(struct tcpstate_net *tn,
+				   struct sk_buff **msg, u8 cmd, u64 now,
+				   const struct tcpstate_nl_flow *f, bool full)
+{
+	struct nlattr *nest;
+	void *hdr;
+
+	*msg = genlmsg_new(TCPSTATE_NL_EVENT_SIZE, GFP_ATOMIC);
+	if (unlikely(!*msg))
+		goto err_drop;
+	hdr = genlmsg_put(*msg, 0, 0, &tcpstate_nl_family, 0, cmd);
+	if (!hdr)
+		goto err_free;
+	if (nla_put_u64_64bit(*msg, TCPSTATE_A_EVENT_TIME_NS, now,
+			      TCPSTATE_A_EVENT_PAD))
+		goto err_free;
+	nest = nla_nest_start(*msg, TCPSTATE_A_EVENT_FLOW);
+	if (!nest)
+		goto err_free;
+	if (full ? tcpstate_nl_put_flow(*msg, f, now) :
+		   tcpstate_nl_put_tuple(*msg, f))
+		goto err_free;
+	nla_nest_end(*msg, nest);
+	return hdr;
+
+err_free:
+	nlmsg_free(*msg);
+err_drop:
+	tcpstate_stat_inc(tn, TCPSTATE_STAT_EVENTS_DROPPED);
+	return NULL;
+}
+
+static void tcpstate_nl_transition(struct tcpstate_net *tn,
+				   const struct tcpstate_nl_flow *f,
+				   const struct tcpstate_result *res,
+				   unsigned int d, u64 now)
+{
+	u8 side = d == tcpstate_fsm_orig_dir(&f->fsm) ? TCPSTATE_SIDE_CLIENT :
+		  TCPSTATE_SIDE_SERVER;
+	struct sk_buff *msg;
+	void *hdr;
+
+	hdr = tcpstate_nl_event_new(tn, &msg, TCPSTATE_CMD_TRANSITION_NTF, now,
+				    f, false);
+	if (!hdr)
+		return;
+	if (nla_put_u8(msg, TCPSTATE_A_EVENT_SIDE, side) ||
+	    nla_put_u8(msg, TCPSTATE_A_EVENT_OLD_STATE, res->old_state[d]) ||
+	    nla_put_u8(msg, TCPSTATE_A_EVENT_NEW_STATE, res->new_state[d])) {
+		nlmsg_free(msg);
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_EVENTS_DROPPED);
+		return;
+	}
+	tcpstate_nl_event_send(tn, msg, hdr);
+}
+
+void __tcpstate_nl_flow_event(struct tcpstate_net *tn,
+			      const struct tcpstate_flow *flow,
+			      const struct tcpstate_result *res, u64 now)
+{
+	struct tcpstate_nl_flow f;
+	struct sk_buff *msg;
+	unsigned int d;
+	void *hdr;
+
+	lockdep_assert_held(&flow->lock);
+	if (!READ_ONCE(tcpstate_nl_ready) ||
+	    !genl_has_listeners(&tcpstate_nl_family, tn->net,
+				TCPSTATE_NLGRP_EVENTS))
+		return;
+
+	tcpstate_nl_flow_read(flow, &f);
+	for (d = 0; d < 2; d++)
+		if (res->events & (TCPSTATE_EV_TRANS0 << d))
+			tcpstate_nl_transition(tn, &f, res, d, now);
+	if (res->events & TCPSTATE_EV_FLOW_END) {
+		hdr = tcpstate_nl_event_new(tn, &msg,
+					    TCPSTATE_CMD_FLOW_END_NTF, now,
+					    &f, true);
+		if (hdr)
+			tcpstate_nl_event_send(tn, msg, hdr);
+	}
+}
+
+/* ---- the family ---- */
+
+static const struct genl_ops tcpstate_nl_ops[] = {
+	{
+		.cmd = TCPSTATE_CMD_STATS_GET,
+		.doit = tcpstate_nl_stats_get_doit,
+	},
+	{
+		.cmd = TCPSTATE_CMD_FLOW_GET,
+		.doit = tcpstate_nl_flow_get_doit,
+		.start = tcpstate_nl_flow_dump_start,
+		.dumpit = tcpstate_nl_flow_dumpit,
+		.done = tcpstate_nl_flow_dump_done,
+		.policy = tcpstate_nl_flow_get_policy,
+		.maxattr = ARRAY_SIZE(tcpstate_nl_flow_get_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = TCPSTATE_CMD_LISTENER_GET,
+		.dumpit = tcpstate_nl_listener_dumpit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = TCPSTATE_CMD_CONFIG_GET,
+		.doit = tcpstate_nl_config_get_doit,
+	},
+	{
+		.cmd = TCPSTATE_CMD_CONFIG_SET,
+		.doit = tcpstate_nl_config_set_doit,
+		.policy = tcpstate_nl_config_policy,
+		.maxattr = ARRAY_SIZE(tcpstate_nl_config_policy) - 1,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = TCPSTATE_CMD_FLUSH,
+		.doit = tcpstate_nl_flush_doit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static struct genl_family tcpstate_nl_family __ro_after_init = {
+	.name = TCPSTATE_FAMILY_NAME,
+	.version = TCPSTATE_FAMILY_VERSION,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = tcpstate_nl_ops,
+	.n_ops = ARRAY_SIZE(tcpstate_nl_ops),
+	.mcgrps = tcpstate_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(tcpstate_nl_mcgrps),
+};
+
+int __init tcpstate_nl_init(void)
+{
+	int err;
+
+	err = genl_register_family(&tcpstate_nl_family);
+	if (err)
+		return err;
+	WRITE_ONCE(tcpstate_nl_ready, true);
+	return 0;
+}
+
+void tcpstate_nl_uninit(void)
+{
+	WRITE_ONCE(tcpstate_nl_ready, false);
+	synchronize_net();	/* no event is being built any more */
+	genl_unregister_family(&tcpstate_nl_family);
+}

@@ -1,0 +1,377 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The generic netlink family and the tcpstate CLI: the CLI agrees with
+# procfs, filters select exactly the matching flows, monitor shows each
+# transition of both endpoints and one end-of-flow record, bad input is
+# refused with an extack message, unprivileged users read stats only,
+# dumps of 100 000 flows are exact, namespaces are separate, config set
+# changes behaviour.
+#
+#   [ a: client 10.0.1.1 fd00:1::1 ] <--veth--> [ b: server 10.0.1.2 fd00:1::2 ]
+source "$(dirname "$0")/lib.sh"
+TCPSTATE="$SELFTESTS/../tools/tcpstate"
+SYNFLOOD="$SELFTESTS/../build/synflood"
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
+
+ts() { local ns=$1; shift; ip netns exec "$ns" "$TCPSTATE" "$@"; }
+
+two_hosts()
+{
+	setup_ns a b
+	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2 fd00:1::1 fd00:1::2
+}
+
+# connect_pair ID ADDR PORT: client ID in a connected to server ID in b.
+connect_pair()
+{
+	ctl srv listen "l$1" "$2" "$3"
+	ctl cli connect "c$1" "$2" "$3"
+	ctl srv accept "s$1" "l$1"
+}
+
+# flows_as_proc NS: `tcpstate flows -j` in the columns procfs shows.
+flows_as_proc()
+{
+	ts "$1" flows -j | python3 -c '
+import json, sys
+for f in json.load(sys.stdin):
+    print(" ".join(str(x) for x in (
+        {"inet": "ipv4", "inet6": "ipv6"}[f["family"]], f["src"], f["sport"],
+        f["dst"], f["dport"], f["client_state"], f["server_state"],
+        f["conn_state"], f["history"] or "-", f["client_pkts"],
+        f["client_bytes"], f["server_pkts"], f["server_bytes"],
+        f["client_retrans"], f["server_retrans"], f["syn_retrans"],
+        f["synack_retrans"], f["keepalives"], f["invalid"],
+        f["close_reason"])))' | sort
+}
+
+proc_flows()
+{
+	ip netns exec "$1" awk 'NR > 1 { $10 = ""; $22 = ""; $23 = ""; print }' \
+		/proc/net/tcpstate/flows | tr -s ' ' | sed 's/ $//' | sort
+}
+
+# A known mix in b: established v4 and v6, a closed one in TIME_WAIT at the
+# client, and (unless told "quiet") half-open handshakes from addresses that
+# never answer, whose SYN-ACK retransmissions keep changing the counters.
+mixed_flows()
+{
+	two_hosts
+	# nothing expires while the test looks (TCG is slow)
+	for ns in "$a" "$b"; do
+		ts "$ns" config set timeout_time_wait_ms 600000 \
+			timeout_syn_recv_ms 600000 timeout_syn_sent_ms 600000 \
+			> /dev/null
+	done
+	ctl_start srv "$b"
+	ctl_start cli "$a"
+	connect_pair 1 10.0.1.2 8101
+	connect_pair 2 fd00:1::2 8102
+	connect_pair 3 10.0.1.2 8103
+	ctl cli send c1 1000
+	ctl srv recv s1 1000
+	ctl cli close c3
+	ctl srv close s3
+	if [ "${1:-}" = quiet ]; then
+		busywait 30000 wire_quiet "$a" "$b"
+		return
+	fi
+	ctl srv listen l4 0.0.0.0 8104
+	ip -n "$a" route add 10.9.0.0/16 dev veth0
+	ip -n "$b" route add 10.9.0.0/16 dev veth1
+	run ip netns exec "$a" "$SYNFLOOD" -n 5 10.9.0.0 10.0.1.2 8104
+	busywait 30000 wire_quiet "$a" "$b"
+}
+
+test_spec_matches_header()
+{
+	run python3 "$SELFTESTS/nl_spec_check.py"
+}
+
+test_cli_equals_procfs()
+{
+	local cli proc
+	mixed_flows quiet
+	for ns in "$a" "$b"; do
+		cli=$(flows_as_proc "$ns")
+		proc=$(proc_flows "$ns")
+		echo "$cli"
+		[ -n "$cli" ] || fail "no flows"
+		assert_eq "flows in $ns, netlink vs procfs" "$proc" "$cli"
+		cli=$(ts "$ns" stats | awk '{ print $1, $2 }')
+		proc=$(ip netns exec "$ns" cat /proc/net/tcpstate/stats)
+		assert_eq "stats in $ns, netlink vs procfs" "$proc" "$cli"
+	done
+	# the text table has a header and one aligned row per flow
+	assert_eq "text rows" "$(($(proc_flows "$b" | wc -l) + 1))" \
+		"$(ts "$b" flows | wc -l)"
+	[ "$(ts "$b" flows | awk '{ print index($0, $2) }' | sort -u | wc -l)" = 1 ] ||
+		fail "columns not aligned"
+}
+
+test_json_keys()
+{
+	mixed_flows
+	ts "$b" flows -j | python3 -m json.tool > /dev/null
+	ts "$b" flows -p | python3 -m json.tool > /dev/null
+	ts "$b" flows -j | python3 -c '
+import json, sys
+keys = "family src sport dst dport client_state server_state conn_state history client_pkts client_bytes server_pkts server_bytes close_reason duration_ms".split()
+flows = json.load(sys.stdin)
+assert flows, "no flows"
+for f in flows:
+    missing = [k for k in keys if k not in f]
+    assert not missing, "missing keys %s" % missing'
+	for cmd in stats listeners config; do
+		ts "$b" $cmd -j | python3 -m json.tool > /dev/null
+	done
+	ts "$b" stats -j | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+for k in ("segments", "flows", "events_dropped", "endpoints_established"):
+    assert k in s, k'
+	ts "$b" listeners -j | python3 -c '
+import json, sys
+ls = json.load(sys.stdin)
+assert any(l["port"] == 8101 and l["handshakes"] == 1 for l in ls), ls'
+	ts "$b" stats --prometheus | grep -q '^# TYPE tcpstate_segments_total counter$'
+	ts "$b" stats --prometheus | grep -q '^tcpstate_endpoints{state="established"} '
+}
+
+# check_filter NAME PYTHON_PREDICATE FILTER...: the kernel's answer to the
+# filter is exactly the flows of the full dump the predicate picks.
+check_filter()
+{
+	local name=$1 pred=$2 want got
+	shift 2
+	want=$(python3 -c "
+import json, sys
+for f in json.load(open('$TMPD/all.json')):
+    if $pred:
+        print(f['src'], f['sport'], f['dst'], f['dport'])" | sort)
+	got=$(ts "$b" flows -j "$@" | python3 -c '
+import json, sys
+for f in json.load(sys.stdin):
+    print(f["src"], f["sport"], f["dst"], f["dport"])' | sort)
+	[ -n "$want" ] || fail "$name: the mix has no flow for this filter"
+	assert_eq "filter $name ($*): $(echo "$want" | wc -l) flows" "$want" "$got"
+}
+
+test_filters()
+{
+	local cp rc
+	mixed_flows
+	TMPD=$(mktemp -d)
+	ts "$b" flows -j > "$TMPD/all.json"
+	cp=$(python3 -c "
+import json
+print([f for f in json.load(open('$TMPD/all.json')) if f['dport'] == 8101][0]['sport'])")
+	check_filter ipv4 'f["family"] == "inet"' -4
+	check_filter ipv6 'f["family"] == "inet6"' -6
+	check_filter established '"ESTABLISHED" in (f["client_state"], f["server_state"])' state established
+	check_filter syn-recv '"SYN_RECEIVED" in (f["client_state"], f["server_state"])' state syn-recv
+	check_filter SYN_RECEIVED '"SYN_RECEIVED" in (f["client_state"], f["server_state"])' state SYN_RECEIVED
+	check_filter time-wait '"TIME_WAIT" in (f["client_state"], f["server_state"])' state time-wait
+	check_filter two-states '{"TIME_WAIT", "SYN_RECEIVED"} & {f["client_state"], f["server_state"]}' state time-wait state syn-recv
+	check_filter client-state 'f["client_state"] == "TIME_WAIT"' client-state time-wait
+	check_filter server-state 'f["server_state"] == "SYN_RECEIVED"' server-state syn-recv
+	check_filter conn-S1 'f["conn_state"] == "S1"' conn S1
+	check_filter conn-SF 'f["conn_state"] == "SF"' conn sf
+	check_filter dport 'f["dport"] == 8101' dport :8101
+	check_filter sport "f['sport'] == $cp" sport ":$cp"
+	check_filter port '8102 in (f["sport"], f["dport"])' port 8102
+	check_filter src 'f["src"] == "10.0.1.1"' src 10.0.1.1
+	check_filter dst 'f["dst"] == "fd00:1::2"' dst fd00:1::2
+	check_filter addr '"10.0.1.2" in (f["src"], f["dst"])' addr 10.0.1.2
+	check_filter listener '"h" in f["history"]' listener
+	check_filter combined 'f["dport"] == 8101 and f["server_state"] == "ESTABLISHED"' server-state established dport :8101
+	assert_eq "nothing matches" "[]" "$(ts "$b" flows -j dport :1)"
+	ts "$b" flows state bogus 2> "$TMPD/err" && fail "bad state accepted"
+	grep -q "syn-recv" "$TMPD/err"
+	rc=0; ts "$b" flows src 10.0.1 2> "$TMPD/err" || rc=$?
+	assert_eq "bad address exit" 2 "$rc"
+	grep -q "IPv4 or IPv6" "$TMPD/err"
+	rc=0; ts "$b" flows -6 src 10.0.1.1 2> /dev/null || rc=$?
+	assert_eq "family clash exit" 2 "$rc"
+	rm -rf "$TMPD"
+}
+
+test_monitor_transitions()
+{
+	local dir cp pid
+	two_hosts
+	dir=$(mktemp -d)
+	ip netns exec "$a" "$TCPSTATE" monitor -j > "$dir/out" 2> "$dir/err" &
+	pid=$!
+	busywait 30000 grep -q "listening for events" "$dir/err"
+	ctl_start srv "$b"
+	ctl_start cli "$a"
+	ctl srv listen l 10.0.1.2 8201
+	ctl cli connect c 10.0.1.2 8201
+	ctl srv accept s l
+	ctl cli port c
+	cp=$CTL_REPLY
+	ctl cli send c 1000
+	ctl srv recv s 1000
+	ctl srv send s 2000
+	ctl cli recv c 2000
+	busywait 30000 wire_quiet "$a" "$b"
+	ctl cli shutdown c
+	busywait 30000 wire_quiet "$a" "$b"
+	ctl srv close s
+	busywait 30000 grep -q '"flow_end"' "$dir/out"
+	busywait 30000 wire_quiet "$a" "$b"
+	kill "$pid"
+	cat "$dir/out"
+	python3 - "$dir/out" "$cp" <<-'PY'
+	import json, sys
+	ev = [json.loads(l) for l in open(sys.argv[1])]
+	ev = [e for e in ev if e["dport"] == 8201 and e["sport"] == int(sys.argv[2])]
+	seq = lambda side: [(e["old_state"], e["new_state"]) for e in ev
+	                    if e["event"] == "transition" and e["side"] == side]
+	want_c = [("NONE", "SYN_SENT"), ("SYN_SENT", "ESTABLISHED"),
+	          ("ESTABLISHED", "FIN_WAIT_1"), ("FIN_WAIT_1", "FIN_WAIT_2"),
+	          ("FIN_WAIT_2", "TIME_WAIT")]
+	want_s = [("NONE", "SYN_RECEIVED"), ("SYN_RECEIVED", "ESTABLISHED"),
+	          ("ESTABLISHED", "CLOSE_WAIT"), ("CLOSE_WAIT", "LAST_ACK"),
+	          ("LAST_ACK", "CLOSED")]
+	assert seq("client") == want_c, seq("client")
+	assert seq("server") == want_s, seq("server")
+	ends = [e for e in ev if e["event"] == "flow_end"]
+	assert len(ends) == 1, ends
+	e = ends[0]
+	assert (e["conn_state"], e["close_reason"], e["client_state"],
+	        e["server_state"]) == ("SF", "fin", "TIME_WAIT", "CLOSED"), e
+	assert (e["client_bytes"], e["server_bytes"]) == (1000, 2000), e
+	assert e["client_pkts"] > 0 and e["server_pkts"] > 0, e
+	assert e["rtt_syn_synack_us"] is not None and e["rtt_synack_ack_us"] is not None, e
+	assert "duration_ms" in e and e["history"].startswith("Sh"), e
+	PY
+	assert_eq "events dropped" 0 "$(tcpstate_stat "$a" events_dropped)"
+	rm -rf "$dir"
+}
+
+test_bad_input()
+{
+	local out err
+	setup_ns a
+	out=$(ip netns exec "$a" python3 "$SELFTESTS/nl_raw.py")
+	echo "$out"
+	kernel_clean
+	while read -r name err msg; do
+		[ "$name" = sane ] && continue
+		[ "$err" != errno=0 ] || fail "$name: accepted"
+		# genetlink itself answers an unknown command, without a message
+		[ "$name" = unknown_command ] && continue
+		[ "$msg" != msg=- ] || fail "$name: no extack message"
+	done <<< "$out"
+	grep -q "^unknown_command errno=95 " <<< "$out"
+	grep -q "^unknown_attribute errno=22 msg=Unknown attribute type" <<< "$out"
+	grep -q "^sane ok$" <<< "$out"
+	# the CLI shows the kernel's message
+	err=$(ts "$a" config set max_flows 0 2>&1) && fail "max_flows 0 accepted"
+	echo "$err"
+	grep -q "out of range" <<< "$err"
+}
+
+test_unprivileged()
+{
+	local err
+	checktool setpriv
+	mixed_flows
+	for cmd in "config set max_flows 100" "flush" "flows" "listeners" "monitor"; do
+		# shellcheck disable=SC2086
+		err=$(ip netns exec "$b" "${NOBODY[@]}" "$TCPSTATE" $cmd 2>&1) &&
+			fail "unprivileged '$cmd' allowed"
+		echo "$cmd: $err"
+		grep -q CAP_NET_ADMIN <<< "$err"
+	done
+	ip netns exec "$b" "${NOBODY[@]}" "$TCPSTATE" stats | grep -q "^flows "
+	ip netns exec "$b" "${NOBODY[@]}" "$TCPSTATE" config | grep -q "^max_flows "
+	assert_eq "max_flows unchanged" 262144 \
+		"$(ts "$b" config | awk '$1 == "max_flows" { print $2 }')"
+	[ "$(tcpstate_stat "$b" flows)" -gt 0 ] || fail "flows were flushed"
+}
+
+test_dump_100k()
+{
+	local n=100000 out dups
+	[ -x "$SYNFLOOD" ] || fail "$SYNFLOOD is not built"
+	two_hosts
+	ip -n "$a" route add 10.9.0.0/16 dev veth0
+	ip -n "$b" route add 10.9.0.0/16 dev veth1
+	# refused (REJ) flows would expire while 100 000 SYNs are sent
+	run ts "$b" config set timeout_closed_ms 600000 timeout_syn_sent_ms 600000
+	run ip netns exec "$a" "$SYNFLOOD" -n $n 10.9.0.0 10.0.1.2 8301
+	busywait 20000 wire_quiet "$b"
+	assert_eq "flows in b" $n "$(tcpstate_stat "$b" flows)"
+	out=$(mktemp)
+	ts "$b" flows | tail -n +2 | awk '{ print $2, $3 }' > "$out"
+	assert_eq "flows listed" $n "$(wc -l < "$out")"
+	dups=$(sort "$out" | uniq -d | wc -l)
+	assert_eq "flows listed twice" 0 "$dups"
+	assert_eq "filtered dump" $n "$(ts "$b" flows -j dport :8301 | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')"
+	rm -f "$out"
+	kernel_clean
+}
+
+test_two_namespaces()
+{
+	setup_ns c d
+	ip netns exec "$c" python3 "$SELFTESTS/tcpgen.py" pairs 127.0.0.1 8401 --count 2
+	ip netns exec "$d" python3 "$SELFTESTS/tcpgen.py" pairs 127.0.0.1 8402 --count 3
+	assert_eq "c's flows" "8401 8401" "$(ts "$c" flows -j | python3 -c '
+import json, sys; print(" ".join(str(f["dport"]) for f in json.load(sys.stdin)))')"
+	assert_eq "d's flows" "8402 8402 8402" "$(ts "$d" flows -j | python3 -c '
+import json, sys; print(" ".join(str(f["dport"]) for f in json.load(sys.stdin)))')"
+	ts "$c" flush | grep -q "flushed 2 flows"
+	assert_eq "d after c's flush" 3 "$(tcpstate_stat "$d" flows)"
+}
+
+test_config_set()
+{
+	local rc
+	two_hosts
+	run ts "$a" config set timeout_time_wait_ms 1000 timeout-closed 500
+	assert_eq "time_wait in a" 1000 "$(ts "$a" config -j | python3 -c 'import json, sys; print(json.load(sys.stdin)["timeout_time_wait_ms"])')"
+	assert_eq "time_wait in b" 60000 "$(ts "$b" config | awk '$1 == "timeout_time_wait_ms" { print $2 }')"
+	ctl_start srv "$b"
+	ctl_start cli "$a"
+	connect_pair 1 10.0.1.2 8501
+	ctl cli close c1
+	ctl srv close s1
+	# the client sits in TIME_WAIT: 1 s in a, 60 s in b
+	wait_eq 30000 0 tcpstate_stat "$a" flows
+	assert_eq "expired in a" 1 "$(tcpstate_stat "$a" flows_expired)"
+	assert_eq "b still holds it in TIME_WAIT" 1 \
+		"$(ts "$b" flows client-state time-wait dport :8501 | tail -n +2 | wc -l)"
+	ts "$a" config set timeout_time_wait_ms 0 2> /dev/null && fail "0 ms accepted"
+	rc=0; ts "$a" config set nosuchkey 1 2> /dev/null || rc=$?
+	assert_eq "unknown key exit" 2 "$rc"
+}
+
+test_module_missing()
+{
+	local err rc=0
+	rmmod tcpstate
+	err=$("$TCPSTATE" flows 2>&1) || rc=$?
+	run insmod "$SELFTESTS/../module/tcpstate.ko"
+	echo "$err"
+	assert_eq "exit status" 1 "$rc"
+	grep -q "tcpstate module is not loaded: run 'insmod" <<< "$err"
+}
+
+ktap_plan 11
+run_test spec_matches_header test_spec_matches_header
+run_test cli_equals_procfs test_cli_equals_procfs
+run_test json_keys test_json_keys
+run_test filters test_filters
+run_test monitor_transitions test_monitor_transitions
+run_test bad_input test_bad_input
+run_test unprivileged test_unprivileged
+run_test dump_100k_flows test_dump_100k
+run_test two_namespaces test_two_namespaces
+run_test config_set test_config_set
+run_test module_missing test_module_missing
+ktap_finish

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Invariants that hold after every update, shared by the scenario runner
+ * and the fuzzer. Each returns NULL or a message saying what broke.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+
+static unsigned char allowed[TCPSTATE_S_MAX][TCPSTATE_S_MAX];
+
+/*
+ * The transitions the fsm may make: every (state, entry) pair of the
+ * table, both views. Code-made moves are all table pairs too: mid-stream
+ * promotion (entry T_MS) is NONE -> ESTABLISHED, simultaneous open makes
+ * the SYN sender NONE -> SYN_RECEIVED (a SYN-ACK row pair), expiry and new
+ * incarnations only go to CLOSED from states whose RST entry is CLOSED.
+ */
+void unit_build_allowed(void)
+{
+	unsigned int v, k, s, e;
+
+	for (s = 0; s < TCPSTATE_S_MAX; s++)
+		allowed[s][s] = 1;
+	for (v = 0; v < TCPSTATE_VIEW_MAX; v++)
+		for (k = 0; k < TCPSTATE_K_MAX; k++)
+			for (s = 0; s < TCPSTATE_S_MAX; s++) {
+				e = tcpstate_fsm_trans[v][k][s];
+				if (e < TCPSTATE_S_MAX)
+					allowed[s][e] = 1;
+				else if (e == TCPSTATE_T_MS)
+					allowed[s][TCPSTATE_S_ESTABLISHED] = 1;
+			}
+}
+
+int unit_allowed(unsigned int from, unsigned int to)
+{
+	return from < TCPSTATE_S_MAX && to < TCPSTATE_S_MAX && allowed[from][to];
+}
+
+static char msg[256];
+
+#define FAIL(...) do { snprintf(msg, sizeof(msg), __VA_ARGS__); return msg; } while (0)
+
+static const char *check_history(const struct tcpstate_fsm *fsm)
+{
+	static const size_t sizes[] = { 0, 1, 2, 5, 9, TCPSTATE_HISTORY_MAX, 64 };
+	char buf[64 + 8];
+	size_t i, j, n, len;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		n = sizes[i];
+		memset(buf, 0x5a, sizeof(buf));
+		len = tcpstate_fsm_history(fsm, buf, n);
+		for (j = n; j < sizeof(buf); j++)
+			if (buf[j] != 0x5a)
+				FAIL("history wrote past a %zu-byte buffer", n);
+		if (!n) {
+			if (len)
+				FAIL("history into 0 bytes returned %zu", len);
+			continue;
+		}
+		if (len >= n || buf[len] || strlen(buf) != len)
+			FAIL("history into %zu bytes: bad termination", n);
+		if (len > TCPSTATE_HISTORY_MAX - 1)
+			FAIL("history longer than TCPSTATE_HISTORY_MAX");
+		for (j = 0; j < len; j++) {
+			if (!strchr("shadfrtwiqSHADFRTWIQ", buf[j]))
+				FAIL("history letter '%c'", buf[j]);
+			if (strchr(buf + j + 1, buf[j]))
+				FAIL("history letter '%c' twice in %s", buf[j], buf);
+		}
+	}
+	return NULL;
+}
+
+static const char *check_names(const struct tcpstate_fsm *fsm,
+			       const struct tcpstate_result *res)
+{
+	unsigned int cs = tcpstate_fsm_conn_state(fsm);
+
+	if (cs >= TCPSTATE_CS_MAX || !strcmp(tcpstate_conn_state_name(cs), "?"))
+		FAIL("conn_state %u out of range", cs);
+	if (fsm->close_reason >= TCPSTATE_CLOSE_MAX)
+		FAIL("close reason %u out of range", fsm->close_reason);
+	if (res->invalid >= TCPSTATE_INV_MAX)
+		FAIL("invalid reason %u out of range", res->invalid);
+	if (!!res->invalid != !!(res->events & TCPSTATE_EV_INVALID))
+		FAIL("invalid reason %u vs event bit", res->invalid);
+	if (tcpstate_fsm_closer(fsm) > TCPSTATE_SIDE_SERVER)
+		FAIL("closer out of range");
+	return NULL;
+}
+
+#define MONO(f) do { if (fsm->f < before->f) FAIL(#f " went down"); } while (0)
+#define STICKY(b) do { \
+	if ((before->flags & (b)) && !(fsm->flags & (b))) \
+		FAIL("flag " #b " cleared"); } while (0)
+
+static const char *check_counters(const struct tcpstate_fsm *fsm,
+				  const struct tcpstate_fsm *before)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		MONO(bytes[i]);
+		MONO(pkts[i]);
+		MONO(rtx[i]);
+	}
+	MONO(syn_rtx);
+	MONO(synack_rtx);
+	MONO(fin_rtx);
+	MONO(keepalives);
+	MONO(invalid);
+	STICKY(TCPSTATE_F_ENDED);
+	STICKY(TCPSTATE_F_HANDSHAKE);
+	STICKY(TCPSTATE_F_MIDSTREAM);
+	STICKY(TCPSTATE_F_SYN_DATA);
+	STICKY(TCPSTATE_F_SIMOPEN);
+	STICKY(TCPSTATE_F_REUSED);
+	if (before->close_reason && fsm->close_reason != before->close_reason)
+		FAIL("close reason changed %s -> %s",
+		     tcpstate_close_reason_name(before->close_reason),
+		     tcpstate_close_reason_name(fsm->close_reason));
+	if ((fsm->hist & before->hist & 0xfffff) != (before->hist & 0xfffff))
+		FAIL("history letter forgotten");
+	return NULL;
+}
+
+const char *unit_check(const struct tcpstate_fsm *fsm,
+		       const struct tcpstate_fsm *before,
+		       const struct tcpstate_result *res)
+{
+	const char *err;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		u8 o = before->state[i], n = fsm->state[i];
+
+		if (n >= TCPSTATE_S_MAX || n == TCPSTATE_S_LISTEN)
+			FAIL("dir %u state %u invalid", i, n);
+		if (res->old_state[i] != o || res->new_state[i] != n)
+			FAIL("dir %u result old/new %u/%u, fsm %u/%u", i,
+			     res->old_state[i], res->new_state[i], o, n);
+		if (!!(res->events & (TCPSTATE_EV_TRANS0 << i)) != (o != n))
+			FAIL("dir %u transition event does not match", i);
+		if (!unit_allowed(o, n))
+			FAIL("dir %u transition %s -> %s not in the table", i,
+			     tcpstate_state_name(o), tcpstate_state_name(n));
+	}
+	err = check_counters(fsm, before);
+	if (!err)
+		err = check_names(fsm, res);
+	if (!err)
+		err = check_history(fsm);
+	return err;
+}

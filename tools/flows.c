@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpstate flows [-j] [-p] [-4|-6] [FILTER...]: the flow table of this
+ * namespace over netlink, printed as `tcpstate replay` prints a capture.
+ *
+ * Filters, in the manner of ss: state STATE (either endpoint), client-state
+ * STATE, server-state STATE, conn CONN_STATE, src ADDR (client), dst ADDR
+ * (server), addr ADDR (either), sport [:]PORT (client), dport [:]PORT
+ * (server), port [:]PORT (either), listener. A filter given twice widens
+ * it for state and conn (any of them), else the last one counts.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "flow.h"
+#include "nl.h"
+#include "tcpstate.h"
+
+#define USAGE "Usage: %s flows [-j] [-p] [-4|-6] [state STATE]... " \
+	"[client-state STATE]... [server-state STATE]...\n" \
+	"       [conn CONN_STATE]... [src|dst|addr ADDR] " \
+	"[sport|dport|port [:]PORT] [listener]\n"
+
+/* ss's names for the states, beside the RFC 793 names. */
+static const struct {
+	const char *name;
+	int state;
+} ss_names[] = {
+	{ "syn-recv", TCPSTATE_S_SYN_RECEIVED },
+	{ "close", TCPSTATE_S_CLOSED },
+};
+
+struct filter {
+	uint8_t family;
+	uint32_t states;
+	int side;		/* enum tcpstate_side of the state filters */
+	uint32_t conn_states;
+	uint8_t addr[3][16];	/* either, client, server */
+	int addr_family[3];	/* 0: not given */
+	int port[3];		/* -1: not given */
+	bool listener;
+};
+
+/* An RFC 793 name (either case, - or _) or an ss name: -1 if neither. */
+int ts_parse_state(const char *s)
+{
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(ss_names) / sizeof(ss_names[0]); i++)
+		if (!strcasecmp(s, ss_names[i].name))
+			return ss_names[i].state;
+	for (i = 0; s[i] && i + 1 < sizeof(buf); i++)
+		buf[i] = s[i] == '-' ? '_' : toupper((unsigned char)s[i]);
+	buf[i] = '\0';
+	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++)
+		if (i != TCPSTATE_S_LISTEN && !strcmp(buf, tcpstate_state_name(i)))
+			return i;
+	return -1;
+}
+
+static int parse_conn(const char *s)
+{
+	int i;
+
+	for (i = 0; i < TCPSTATE_CS_MAX; i++)
+		if (!strcasecmp(s, tcpstate_conn_state_name(i)))
+			return i;
+	return -1;
+}
+
+static int parse_port(const char *s)
+{
+	char *end;
+	long v;
+
+	if (*s == ':')
+		s++;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < 0 || v > 65535)
+		return -1;
+	return v;
+}
+
+/* An address: its family, or 0 if it is not one. */
+static int parse_addr(const char *s, uint8_t *addr)
+{
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, s, addr) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, s, addr) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+static int bad_value(const char *what, const char *val, const char *accepted)
+{
+	fprintf(stderr, "%s: %s: '%s' is not %s\n", prog, what, val, accepted);
+	return EXIT_USAGE;
+}
+
+static int filter_state(struct filter *f, int side, const char *val)
+{
+	int s = ts_parse_state(val);
+
+	if (s < 0)
+		return bad_value("state", val, "a state: established, syn-sent, "
+				 "syn-recv (syn_received), fin-wait-1, "
+				 "fin-wait-2, close-wait, closing, last-ack, "
+				 "time-wait, closed (RFC 793 names work too)");
+	if (f->states && f->side != side) {
+		fprintf(stderr, "%s: use one of state, client-state and "
+			"server-state\n", prog);
+		return EXIT_USAGE;
+	}
+	f->side = side;
+	f->states |= 1U << s;
+	return 0;
+}
+
+static int filter_one(struct filter *f, const char *key, const char *val)
+{
+	static const char * const addr_keys[3] = { "addr", "src", "dst" };
+	static const char * const port_keys[3] = { "port", "sport", "dport" };
+	int i, v;
+
+	if (!strcmp(key, "state"))
+		return filter_state(f, TCPSTATE_SIDE_NONE, val);
+	if (!strcmp(key, "client-state"))
+		return filter_state(f, TCPSTATE_SIDE_CLIENT, val);
+	if (!strcmp(key, "server-state"))
+		return filter_state(f, TCPSTATE_SIDE_SERVER, val);
+	if (!strcmp(key, "conn")) {
+		v = parse_conn(val);
+		if (v < 0)
+			return bad_value("conn", val, "a Zeek conn_state: S0 S1 "
+					 "SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH "
+					 "SH SHR OTH");
+		f->conn_states |= 1U << v;
+		return 0;
+	}
+	for (i = 0; i < 3; i++) {
+		if (!strcmp(key, addr_keys[i])) {
+			f->addr_family[i] = parse_addr(val, f->addr[i]);
+			if (!f->addr_family[i])
+				return bad_value(key, val, "an IPv4 or IPv6 "
+						 "address (10.0.0.2, fd00::2)");
+			return 0;
+		}
+		if (!strcmp(key, port_keys[i])) {
+			f->port[i] = parse_port(val);
+			if (f->port[i] < 0)
+				return bad_value(key, val, "a port, 0 to 65535 "
+						 "(:443 or 443)");
+			return 0;
+		}
+	}
+	fprintf(stderr, "%s: unknown filter '%s'\n" USAGE, prog, key, prog);
+	return EXIT_USAGE;
+}
+
+/* The family of every address filter must agree with -4/-6. */
+static int filter_family(struct filter *f)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (!f->addr_family[i])
+			continue;
+		if (f->family && f->family != f->addr_family[i]) {
+			fprintf(stderr, "%s: the addresses and -4/-6 name "
+				"different families\n", prog);
+			return EXIT_USAGE;
+		}
+		f->family = f->addr_family[i];
+	}
+	return 0;
+}
+
+static int parse_filters(struct filter *f, int argc, char *argv[])
+{
+	int i, err;
+
+	for (i = 0; i < 3; i++)
+		f->port[i] = -1;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "listener")) {
+			f->listener = true;
+			continue;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "%s: '%s' needs a value\n" USAGE, prog,
+				argv[i], prog);
+			return EXIT_USAGE;
+		}
+		err = filter_one(f, argv[i], argv[i + 1]);
+		if (err)
+			return err;
+		i++;
+	}
+	return filter_family(f);
+}
+
+static void put_filter(struct nlmsghdr *nlh, const struct filter *f)
+{
+	static const int addr_attr[3] = {
+		TCPSTATE_A_FILTER_ADDR, TCPSTATE_A_FILTER_CLIENT_ADDR,
+		TCPSTATE_A_FILTER_SERVER_ADDR,
+	};
+	static const int port_attr[3] = {
+		TCPSTATE_A_FILTER_PORT, TCPSTATE_A_FILTER_CLIENT_PORT,
+		TCPSTATE_A_FILTER_SERVER_PORT,
+	};
+	struct nlattr *nest = mnl_attr_nest_start(nlh, TCPSTATE_A_FLOW_FILTER);
+	int i;
+
+	if (f->family)
+		mnl_attr_put_u8(nlh, TCPSTATE_A_FILTER_FAMILY, f->family);
+	if (f->states) {
+		mnl_attr_put_u32(nlh, TCPSTATE_A_FILTER_STATES, f->states);
+		mnl_attr_put_u8(nlh, TCPSTATE_A_FILTER_STATE_SIDE, f->side);
+	}
+	if (f->conn_states)
+		mnl_attr_put_u32(nlh, TCPSTATE_A_FILTER_CONN_STATES,
+				 f->conn_states);
+	for (i = 0; i < 3; i++) {
+		if (f->addr_family[i])
+			mnl_attr_put(nlh, addr_attr[i],
+				     f->family == AF_INET ? 4 : 16, f->addr[i]);
+		if (f->port[i] >= 0)
+			mnl_attr_put_u16(nlh, port_attr[i], htons(f->port[i]));
+	}
+	if (f->listener)
+		mnl_attr_put(nlh, TCPSTATE_A_FILTER_LISTENER, 0, NULL);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void get_addr(const struct nlattr *a, uint8_t *addr)
+{
+	size_t n = a ? mnl_attr_get_payload_len(a) : 0;
+
+	memset(addr, 0, 16);
+	if (n == 4 || n == 16)
+		memcpy(addr, mnl_attr_get_payload(a), n);
+}
+
+static uint64_t get_rtt(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u32(a) : TS_NONE;
+}
+
+/* struct ts_flow from TCPSTATE_A_FLOW_* attributes. */
+void ts_flow_from_attrs(struct ts_flow *f, const struct nlattr **tb)
+{
+	memset(f, 0, sizeof(*f));
+	f->family = nl_u64(tb[TCPSTATE_A_FLOW_FAMILY]);
+	get_addr(tb[TCPSTATE_A_FLOW_CLIENT_ADDR], f->addr[TS_CLIENT]);
+	get_addr(tb[TCPSTATE_A_FLOW_SERVER_ADDR], f->addr[TS_SERVER]);
+	f->port[TS_CLIENT] = ntohs(nl_u64(tb[TCPSTATE_A_FLOW_CLIENT_PORT]));
+	f->port[TS_SERVER] = ntohs(nl_u64(tb[TCPSTATE_A_FLOW_SERVER_PORT]));
+	f->state[TS_CLIENT] = nl_u64(tb[TCPSTATE_A_FLOW_CLIENT_STATE]);
+	f->state[TS_SERVER] = nl_u64(tb[TCPSTATE_A_FLOW_SERVER_STATE]);
+	f->conn_state = nl_u64(tb[TCPSTATE_A_FLOW_CONN_STATE]);
+	f->close_reason = nl_u64(tb[TCPSTATE_A_FLOW_CLOSE_REASON]);
+	f->closer = nl_u64(tb[TCPSTATE_A_FLOW_CLOSER]);
+	if (tb[TCPSTATE_A_FLOW_HISTORY])
+		snprintf(f->history, sizeof(f->history), "%s",
+			 mnl_attr_get_str(tb[TCPSTATE_A_FLOW_HISTORY]));
+	f->flags = nl_u64(tb[TCPSTATE_A_FLOW_FLAGS]);
+	f->pkts[TS_CLIENT] = nl_u64(tb[TCPSTATE_A_FLOW_CLIENT_PKTS]);
+	f->bytes[TS_CLIENT] = nl_u64(tb[TCPSTATE_A_FLOW_CLIENT_BYTES]);
+	f->pkts[TS_SERVER] = nl_u64(tb[TCPSTATE_A_FLOW_SERVER_PKTS]);
+	f->bytes[TS_SERVER] = nl_u64(tb[TCPSTATE_A_FLOW_SERVER_BYTES]);
+	f->retrans[TS_CLIENT] = nl_u64(tb[TCPSTATE_A_FLOW_CLIENT_RETRANS]);
+	f->retrans[TS_SERVER] = nl_u64(tb[TCPSTATE_A_FLOW_SERVER_RETRANS]);
+	f->syn_retrans = nl_u64(tb[TCPSTATE_A_FLOW_SYN_RETRANS]);
+	f->synack_retrans = nl_u64(tb[TCPSTATE_A_FLOW_SYNACK_RETRANS]);
+	f->fin_retrans = nl_u64(tb[TCPSTATE_A_FLOW_FIN_RETRANS]);
+	f->keepalives = nl_u64(tb[TCPSTATE_A_FLOW_KEEPALIVES]);
+	f->invalid = nl_u64(tb[TCPSTATE_A_FLOW_INVALID]);
+	f->start_ns = nl_u64(tb[TCPSTATE_A_FLOW_START_NS]);
+	f->duration_ms = nl_u64(tb[TCPSTATE_A_FLOW_DURATION_MS]);
+	f->rtt_syn_synack_us = get_rtt(tb[TCPSTATE_A_FLOW_RTT_SYN_SYNACK_US]);
+	f->rtt_synack_ack_us = get_rtt(tb[TCPSTATE_A_FLOW_RTT_SYNACK_ACK_US]);
+}
+
+struct flows {
+	struct ts_flow *v;
+	size_t n, size;
+	bool nomem;
+};
+
+static int flow_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[TCPSTATE_A_FLOW_MAX + 1] = { NULL };
+	struct flows *fl = data;
+	struct ts_flow *v;
+
+	if (fl->n == fl->size) {
+		fl->size = fl->size ? fl->size * 2 : 256;
+		v = realloc(fl->v, fl->size * sizeof(*v));
+		if (!v) {
+			fl->nomem = true;
+			errno = ENOMEM;
+			return MNL_CB_ERROR;
+		}
+		fl->v = v;
+	}
+	nl_parse(nlh, tb, TCPSTATE_A_FLOW_MAX);
+	ts_flow_from_attrs(&fl->v[fl->n], tb);
+	fl->v[fl->n].seq = fl->n;
+	fl->n++;
+	return MNL_CB_OK;
+}
+
+/* Dump until a pass is not interrupted by flows coming and going. */
+static int dump_flows(struct nl *nl, const struct filter *f,
+		      struct flows *fl)
+{
+	struct nlmsghdr *nlh;
+	int tries, err;
+
+	for (tries = 0; tries < 5; tries++) {
+		fl->n = 0;
+		nlh = nl_request(nl, TCPSTATE_CMD_FLOW_GET, NLM_F_DUMP);
+		put_filter(nlh, f);
+		err = nl_talk(nl, nlh, flow_cb, fl);
+		if (err || !nl->intr)
+			return err;
+	}
+	fprintf(stderr, "%s: the flow table kept changing during the dump; "
+		"some flows may be listed twice or missing\n", prog);
+	return 0;
+}
+
+int cmd_flows(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct filter f = { 0 };
+	struct flows fl = { 0 };
+	bool json = false, pretty = false;
+	struct nl nl;
+	int c, err;
+
+	/* options may come anywhere: no filter value starts with '-' */
+	while ((c = getopt_long(argc, argv, "jp46h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'p':
+			pretty = true;
+			break;
+		case '4':
+			f.family = AF_INET;
+			break;
+		case '6':
+			f.family = AF_INET6;
+			break;
+		default:
+			fprintf(c == 'h' ? stdout : stderr, USAGE, prog);
+			return c == 'h' ? EXIT_OK : EXIT_USAGE;
+		}
+	}
+	err = parse_filters(&f, argc - optind, argv + optind);
+	if (err)
+		return err;
+	if (nl_open(&nl))
+		return EXIT_ERR;
+	err = dump_flows(&nl, &f, &fl);
+	if (err) {
+		nl_perror(&nl, "flows", err);
+		nl_close(&nl);
+		free(fl.v);
+		return EXIT_ERR;
+	}
+	nl_close(&nl);
+	err = ts_print_flows(stdout, fl.v, fl.n, json, pretty);
+	free(fl.v);
+	return err ? EXIT_ERR : EXIT_OK;
+}

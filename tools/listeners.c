@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpstate listeners [-j] [-p]: per listener (a server address and port
+ * that answered a SYN with a SYN-ACK), its half-open queue and handshakes.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "flow.h"
+#include "nl.h"
+#include "tcpstate.h"
+
+#define HS_HIST 24
+
+struct listener {
+	int family;		/* 0: the overflow entry */
+	uint8_t addr[16];
+	uint16_t port;
+	uint64_t v[TCPSTATE_A_LISTENER_MAX + 1];	/* by attribute */
+	uint32_t hist[HS_HIST];
+};
+
+struct listeners {
+	struct listener *v;
+	size_t n;
+};
+
+static int listener_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[TCPSTATE_A_LISTENER_MAX + 1] = { NULL };
+	struct listeners *ls = data;
+	const struct nlattr *a;
+	struct listener *l;
+	size_t len, h = 0;
+	int i;
+
+	l = realloc(ls->v, (ls->n + 1) * sizeof(*l));
+	if (!l)
+		return MNL_CB_ERROR;
+	ls->v = l;
+	l += ls->n++;
+	memset(l, 0, sizeof(*l));
+	nl_parse(nlh, tb, TCPSTATE_A_LISTENER_MAX);
+	l->family = nl_u64(tb[TCPSTATE_A_LISTENER_FAMILY]);
+	a = tb[TCPSTATE_A_LISTENER_ADDR];
+	len = a ? mnl_attr_get_payload_len(a) : 0;
+	if (len == 4 || len == 16)
+		memcpy(l->addr, mnl_attr_get_payload(a), len);
+	l->port = ntohs(nl_u64(tb[TCPSTATE_A_LISTENER_PORT]));
+	for (i = TCPSTATE_A_LISTENER_HALF_OPEN; i <= TCPSTATE_A_LISTENER_MAX; i++)
+		l->v[i] = nl_u64(tb[i]);
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == TCPSTATE_A_LISTENER_HANDSHAKE_US_LOG2 &&
+		    h < HS_HIST)
+			l->hist[h++] = mnl_attr_get_u32(a);
+	return MNL_CB_OK;
+}
+
+static int listener_cmp(const void *a, const void *b)
+{
+	const struct listener *x = a, *y = b;
+	int r;
+
+	if (x->family != y->family)	/* the overflow entry last */
+		return !x->family ? 1 : !y->family ? -1 : x->family - y->family;
+	r = memcmp(x->addr, y->addr, sizeof(x->addr));
+	return r ? r : x->port - y->port;
+}
+
+static const struct {
+	int attr;
+	const char *key;
+	const char *col;
+} columns[] = {
+	{ TCPSTATE_A_LISTENER_HALF_OPEN, "half_open", "HalfOpen" },
+	{ TCPSTATE_A_LISTENER_HALF_OPEN_PEAK, "half_open_peak", "Peak" },
+	{ TCPSTATE_A_LISTENER_SYNS, "syns", "SYNs" },
+	{ TCPSTATE_A_LISTENER_SYNACKS, "synacks", "SYN-ACKs" },
+	{ TCPSTATE_A_LISTENER_SYNACK_RETRANS, "synack_retrans", "SynAckRtx" },
+	{ TCPSTATE_A_LISTENER_HANDSHAKES, "handshakes", "Handshakes" },
+	{ TCPSTATE_A_LISTENER_EXPIRED, "expired", "Expired" },
+	{ TCPSTATE_A_LISTENER_RESETS, "resets", "Resets" },
+	{ TCPSTATE_A_LISTENER_FLOODS, "floods", "Floods" },
+};
+
+static void print_listener(struct ts_out *o, const struct listener *l)
+{
+	char addr[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 8];
+	size_t i;
+
+	out_obj_begin(o, NULL);
+	if (l->family) {
+		inet_ntop(l->family, l->addr, addr, sizeof(addr));
+		snprintf(ep, sizeof(ep), l->family == AF_INET6 ? "[%s]:%u" :
+			 "%s:%u", addr, l->port);
+		out_str(o, OUT_ANY, "family", "Family",
+			ts_family_name(l->family));
+		out_str(o, OUT_JSON, "addr", NULL, addr);
+		out_u64(o, OUT_JSON, "port", NULL, l->port);
+		out_bool(o, OUT_JSON, "overflow", NULL, false);
+	} else {
+		snprintf(ep, sizeof(ep), "(table full)");
+		out_str(o, OUT_ANY, "family", "Family", "-");
+		out_null(o, OUT_JSON, "addr", NULL);
+		out_null(o, OUT_JSON, "port", NULL);
+		out_bool(o, OUT_JSON, "overflow", NULL, true);
+	}
+	out_str(o, OUT_TEXT, NULL, "Listener", ep);
+	for (i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
+		out_u64(o, OUT_ANY, columns[i].key, columns[i].col,
+			l->v[columns[i].attr]);
+	out_bool(o, OUT_ANY, "flood", "Flood", l->v[TCPSTATE_A_LISTENER_FLOOD]);
+	out_array_begin(o, OUT_JSON, "handshake_us_log2", NULL);
+	for (i = 0; i < HS_HIST; i++)
+		out_u64(o, OUT_JSON, NULL, NULL, l->hist[i]);
+	out_array_end(o, OUT_JSON, NULL);
+	out_obj_end(o);
+}
+
+static int print_listeners(struct listeners *ls, bool json, bool pretty)
+{
+	static const struct listener blank = { .family = AF_INET };
+	struct ts_out *o = out_new(stdout, json, pretty);
+	size_t i;
+
+	if (!o)
+		return -1;
+	if (ls->n > 1)
+		qsort(ls->v, ls->n, sizeof(*ls->v), listener_cmp);
+	out_list_begin(o);
+	for (i = 0; i < ls->n; i++)
+		print_listener(o, &ls->v[i]);
+	if (!ls->n && !out_is_json(o)) {
+		print_listener(o, &blank);	/* the header of an empty table */
+		out_drop_rows(o);
+	}
+	out_list_end(o);
+	return out_free(o);
+}
+
+int cmd_listeners(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct listeners ls = { 0 };
+	bool json = false, pretty = false;
+	struct nl nl;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "jph", opts, NULL)) != -1) {
+		if (c == 'j' || c == 'p') {
+			json |= c == 'j';
+			pretty |= c == 'p';
+			continue;
+		}
+		fprintf(c == 'h' ? stdout : stderr,
+			"Usage: %s listeners [-j] [-p]\n", prog);
+		return c == 'h' ? EXIT_OK : EXIT_USAGE;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "Usage: %s listeners [-j] [-p]\n", prog);
+		return EXIT_USAGE;
+	}
+	if (nl_open(&nl))
+		return EXIT_ERR;
+	err = nl_talk(&nl, nl_request(&nl, TCPSTATE_CMD_LISTENER_GET,
+				      NLM_F_DUMP), listener_cb, &ls);
+	if (err) {
+		nl_perror(&nl, "listeners", err);
+		nl_close(&nl);
+		free(ls.v);
+		return EXIT_ERR;
+	}
+	nl_close(&nl);
+	err = print_listeners(&ls, json, pretty);
+	free(ls.v);
+	return err ? EXIT_ERR : EXIT_OK;
+}

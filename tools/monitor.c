@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpstate monitor [-j] [-p] [-c COUNT]: endpoint state transitions and
+ * end-of-flow records of this namespace as they happen. With -j, one JSON
+ * object per line; the end-of-flow object has the keys of a flow in
+ * `tcpstate flows -j`.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "flow.h"
+#include "nl.h"
+#include "tcpstate.h"
+
+struct monitor {
+	bool json;
+	bool pretty;
+	long count;		/* events left to print; < 0: no limit */
+};
+
+static void endpoint(char *buf, size_t size, const struct ts_flow *f,
+		     int side)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(f->family, f->addr[side], addr, sizeof(addr)))
+		strcpy(addr, "?");
+	snprintf(buf, size, f->family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr,
+		 f->port[side]);
+}
+
+static void print_text(uint8_t cmd, uint64_t t, const struct ts_flow *f,
+		       const struct nlattr **tb)
+{
+	char c[INET6_ADDRSTRLEN + 8], s[INET6_ADDRSTRLEN + 8];
+
+	endpoint(c, sizeof(c), f, TS_CLIENT);
+	endpoint(s, sizeof(s), f, TS_SERVER);
+	printf("%" PRIu64 ".%06" PRIu64 " %-10s %s %s %s", t / 1000000000,
+	       t / 1000 % 1000000, cmd == TCPSTATE_CMD_FLOW_END_NTF ?
+	       "end" : "transition", ts_family_name(f->family), c, s);
+	if (cmd == TCPSTATE_CMD_TRANSITION_NTF) {
+		printf(" %s %s -> %s\n",
+		       ts_side_name(nl_u64(tb[TCPSTATE_A_EVENT_SIDE])),
+		       tcpstate_state_name(nl_u64(tb[TCPSTATE_A_EVENT_OLD_STATE])),
+		       tcpstate_state_name(nl_u64(tb[TCPSTATE_A_EVENT_NEW_STATE])));
+		return;
+	}
+	printf(" %s %s close %s %" PRIu64 " ms client %" PRIu64 "/%" PRIu64
+	       " server %" PRIu64 "/%" PRIu64 " pkts/bytes\n",
+	       tcpstate_conn_state_name(f->conn_state),
+	       f->history[0] ? f->history : "-",
+	       tcpstate_close_reason_name(f->close_reason), f->duration_ms,
+	       f->pkts[TS_CLIENT], f->bytes[TS_CLIENT], f->pkts[TS_SERVER],
+	       f->bytes[TS_SERVER]);
+}
+
+static void print_json(const struct monitor *m, uint8_t cmd, uint64_t t,
+		       const struct ts_flow *f, const struct nlattr **tb)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct ts_out *o = out_new(stdout, true, m->pretty);
+	int side;
+
+	if (!o)
+		return;
+	out_obj_begin(o, NULL);
+	out_str(o, OUT_JSON, "event", NULL,
+		cmd == TCPSTATE_CMD_FLOW_END_NTF ? "flow_end" : "transition");
+	out_u64(o, OUT_JSON, "time_ns", NULL, t);
+	if (cmd == TCPSTATE_CMD_FLOW_END_NTF) {
+		ts_print_flow_fields(o, f);
+	} else {
+		out_str(o, OUT_JSON, "family", NULL, ts_family_name(f->family));
+		for (side = TS_CLIENT; side <= TS_SERVER; side++) {
+			if (!inet_ntop(f->family, f->addr[side], addr,
+				       sizeof(addr)))
+				strcpy(addr, "?");
+			out_str(o, OUT_JSON, side ? "dst" : "src", NULL, addr);
+			out_u64(o, OUT_JSON, side ? "dport" : "sport", NULL,
+				f->port[side]);
+		}
+		out_str(o, OUT_JSON, "side", NULL,
+			ts_side_name(nl_u64(tb[TCPSTATE_A_EVENT_SIDE])));
+		out_str(o, OUT_JSON, "old_state", NULL,
+			tcpstate_state_name(nl_u64(tb[TCPSTATE_A_EVENT_OLD_STATE])));
+		out_str(o, OUT_JSON, "new_state", NULL,
+			tcpstate_state_name(nl_u64(tb[TCPSTATE_A_EVENT_NEW_STATE])));
+	}
+	out_obj_end(o);
+	out_free(o);
+}
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[TCPSTATE_A_EVENT_MAX + 1] = { NULL };
+	const struct nlattr *ft[TCPSTATE_A_FLOW_MAX + 1] = { NULL };
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	struct monitor *m = data;
+	struct ts_flow f;
+	uint64_t t;
+
+	if (g->cmd != TCPSTATE_CMD_TRANSITION_NTF &&
+	    g->cmd != TCPSTATE_CMD_FLOW_END_NTF)
+		return MNL_CB_OK;
+	nl_parse(nlh, tb, TCPSTATE_A_EVENT_MAX);
+	if (tb[TCPSTATE_A_EVENT_FLOW])
+		nl_parse_nested(tb[TCPSTATE_A_EVENT_FLOW], ft,
+				TCPSTATE_A_FLOW_MAX);
+	ts_flow_from_attrs(&f, ft);
+	t = nl_u64(tb[TCPSTATE_A_EVENT_TIME_NS]);
+	if (m->json)
+		print_json(m, g->cmd, t, &f, tb);
+	else
+		print_text(g->cmd, t, &f, tb);
+	if (fflush(stdout))
+		return MNL_CB_ERROR;
+	if (m->count > 0 && --m->count == 0)
+		return MNL_CB_STOP;
+	return MNL_CB_OK;
+}
+
+int cmd_monitor(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct monitor m = { .count = -1 };
+	struct nl nl;
+	char *end;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "jpc:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			m.json = true;
+			break;
+		case 'p':
+			m.json = m.pretty = true;
+			break;
+		case 'c':
+			m.count = strtol(optarg, &end, 10);
+			if (*end || m.count <= 0) {
+				fprintf(stderr, "%s: --count needs a positive "
+					"number\n", prog);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			fprintf(c == 'h' ? stdout : stderr,
+				"Usage: %s monitor [-j] [-p] [-c COUNT]\n", prog);
+			return c == 'h' ? EXIT_OK : EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "Usage: %s monitor [-j] [-p] [-c COUNT]\n", prog);
+		return EXIT_USAGE;
+	}
+	if (nl_open(&nl))
+		return EXIT_ERR;
+	err = nl_subscribe(&nl);
+	if (err) {
+		nl_perror(&nl, "monitor: joining the events group", err);
+		nl_close(&nl);
+		return EXIT_ERR;
+	}
+	fprintf(stderr, "%s: listening for events\n", prog);
+	err = nl_listen(&nl, event_cb, &m);
+	if (err)
+		nl_perror(&nl, "monitor", err);
+	nl_close(&nl);
+	return err ? EXIT_ERR : EXIT_OK;
+}

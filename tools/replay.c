@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpstate replay [-j] [-p] FILE.pcap: run the state machine of the module
+ * (module/fsm.c, built in) over a capture and print the flows as
+ * `tcpstate flows` does.
+ *
+ * Flows are keyed by their 4-tuple; direction 0 is the sender of the first
+ * segment seen. A SYN that starts a new incarnation ends the old record,
+ * which is kept for the output. Timeouts are the module's defaults, read
+ * against the capture's clock: a flow idle past its deadline when its next
+ * segment arrives, or when the capture ends, expires as the module's GC
+ * would expire it. Every record, ended or not, is printed at the end.
+ *
+ * A summary of the packets read goes to stderr, so that -j output stays
+ * one JSON array. Packets fall in exactly one of: tcp (tracked), non_tcp,
+ * malformed (truncated or inconsistent headers or TCP options; never
+ * read past the captured bytes), fragments (non-first fragments of TCP).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "flow.h"
+#include "tcpstate.h"
+
+#define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86dd
+#define ETH_P_8021Q	0x8100
+#define ETH_P_8021AD	0x88a8
+#define ETH_P_QINQ1	0x9100
+#define IPPROTO_TCP_	6
+
+enum verdict { P_TCP, P_NON_TCP, P_MALFORMED, P_FRAGMENT };
+
+/* A packet's bytes: cap captured, wire on the wire (cap <= wire). */
+struct bytes {
+	const uint8_t *p;
+	size_t cap;
+	size_t wire;
+};
+
+struct packet {
+	struct ts_tuple t;	/* [0] source, [1] destination */
+	struct tcpstate_seg seg;
+};
+
+struct rp_flow {
+	struct rp_flow *next;
+	uint32_t hash;
+	uint64_t seq;
+	struct ts_tuple t;
+	struct tcpstate_fsm fsm;
+};
+
+struct rp_stats {
+	uint64_t packets;
+	uint64_t tcp;
+	uint64_t non_tcp;
+	uint64_t malformed;
+	uint64_t fragments;
+	uint64_t invalid;	/* segments the fsm found invalid */
+	uint64_t reused;	/* new incarnations */
+	uint64_t expired;
+};
+
+struct replay {
+	const char *file;
+	struct rp_flow **buckets;
+	size_t nbuckets;
+	size_t nflows;
+	struct ts_flow *done;	/* ended records, then all */
+	size_t ndone, done_size;
+	uint64_t seq;
+	uint64_t now;		/* latest timestamp of the capture */
+	struct rp_stats st;
+};
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* ---- parsing: every read is checked against cap ---- */
+
+static void tcp_option(const uint8_t *o, size_t len, struct tcpstate_seg *seg)
+{
+	switch (o[0]) {
+	case 2:
+		if (len == 4) {
+			seg->mss = get16(o + 2);
+			seg->opt |= TCPSTATE_OPT_MSS;
+		}
+		break;
+	case 3:
+		if (len == 3) {
+			seg->wscale = o[2];
+			seg->opt |= TCPSTATE_OPT_WSCALE;
+		}
+		break;
+	case 4:
+		if (len == 2)
+			seg->opt |= TCPSTATE_OPT_SACK_PERM;
+		break;
+	case 8:
+		if (len == 10) {
+			seg->tsval = get32(o + 2);
+			seg->tsecr = get32(o + 6);
+			seg->opt |= TCPSTATE_OPT_TS;
+		}
+		break;
+	}
+}
+
+/* Options of a known kind but odd length are ignored, as Linux does. */
+static bool tcp_options(const uint8_t *o, size_t len, struct tcpstate_seg *seg)
+{
+	size_t i = 0, olen;
+
+	while (i < len) {
+		if (o[i] == 0)		/* end of option list */
+			break;
+		if (o[i] == 1) {	/* no-operation */
+			i++;
+			continue;
+		}
+		if (len - i < 2)
+			return false;
+		olen = o[i + 1];
+		if (olen < 2 || olen > len - i)
+			return false;
+		tcp_option(o + i, olen, seg);
+		i += olen;
+	}
+	return true;
+}
+
+/* b: the TCP segment, b.wire its length by the IP header. */
+static enum verdict parse_tcp(struct bytes b, struct packet *pk)
+{
+	struct tcpstate_seg *seg = &pk->seg;
+	size_t hl;
+
+	if (b.cap < 20)
+		return P_MALFORMED;
+	hl = (size_t)(b.p[12] >> 4) * 4;
+	if (hl < 20 || hl > b.wire || hl > b.cap)
+		return P_MALFORMED;
+	pk->t.port[0] = get16(b.p);
+	pk->t.port[1] = get16(b.p + 2);
+	seg->seq = get32(b.p + 4);
+	seg->ack = get32(b.p + 8);
+	seg->flags = b.p[13];
+	seg->win = get16(b.p + 14);
+	seg->len = (uint32_t)(b.wire - hl);
+	seg->pkts = 1;
+	if (!tcp_options(b.p + 20, hl - 20, seg))
+		return P_MALFORMED;
+	return P_TCP;
+}
+
+static enum verdict parse_ipv4(struct bytes b, struct packet *pk)
+{
+	size_t ihl, tot;
+
+	if (b.cap < 20 || b.p[0] >> 4 != 4)
+		return P_MALFORMED;
+	ihl = (size_t)(b.p[0] & 0xf) * 4;
+	tot = get16(b.p + 2);
+	if (ihl < 20 || ihl > b.cap || tot < ihl || tot > b.wire)
+		return P_MALFORMED;
+	if (b.p[9] != IPPROTO_TCP_)
+		return P_NON_TCP;
+	if (get16(b.p + 6) & 0x1fff)
+		return P_FRAGMENT;
+	pk->t.family = AF_INET;
+	memcpy(pk->t.addr[0], b.p + 12, 4);
+	memcpy(pk->t.addr[1], b.p + 16, 4);
+	b.cap = (tot < b.cap ? tot : b.cap) - ihl;	/* drop link padding */
+	b.wire = tot - ihl;
+	b.p += ihl;
+	return parse_tcp(b, pk);
+}
+
+/* Skip IPv6 extension headers up to TCP; *off is where TCP starts. */
+static enum verdict ipv6_skip(const uint8_t *p, size_t end, size_t *off)
+{
+	uint8_t nh = p[6];
+	size_t len;
+
+	for (;;) {
+		switch (nh) {
+		case IPPROTO_TCP_:
+			return P_TCP;
+		case 0:		/* hop-by-hop */
+		case 43:	/* routing */
+		case 60:	/* destination options */
+		case 135:	/* mobility */
+		case 139:	/* HIP */
+		case 140:	/* shim6 */
+		case 51:	/* AH: length in 4-octet units */
+			if (end - *off < 2)
+				return P_MALFORMED;
+			len = nh == 51 ? ((size_t)p[*off + 1] + 2) * 4 :
+					 ((size_t)p[*off + 1] + 1) * 8;
+			break;
+		case 44:	/* fragment */
+			if (end - *off < 8)
+				return P_MALFORMED;
+			if (get16(p + *off + 2) & 0xfff8)
+				return p[*off] == IPPROTO_TCP_ ? P_FRAGMENT :
+								P_NON_TCP;
+			len = 8;
+			break;
+		default:	/* ESP, no next header, UDP, ICMPv6, ... */
+			return P_NON_TCP;
+		}
+		if (len > end - *off)
+			return P_MALFORMED;
+		nh = p[*off];
+		*off += len;
+	}
+}
+
+static enum verdict parse_ipv6(struct bytes b, struct packet *pk)
+{
+	size_t tot, end, off = 40;
+	enum verdict v;
+
+	if (b.cap < 40 || b.p[0] >> 4 != 6)
+		return P_MALFORMED;
+	tot = 40 + (size_t)get16(b.p + 4);
+	if (tot == 40 || tot > b.wire)	/* jumbograms are not supported */
+		return P_MALFORMED;
+	end = tot < b.cap ? tot : b.cap;
+	v = ipv6_skip(b.p, end, &off);
+	if (v != P_TCP)
+		return v;
+	pk->t.family = AF_INET6;
+	memcpy(pk->t.addr[0], b.p + 8, 16);
+	memcpy(pk->t.addr[1], b.p + 24, 16);
+	b.cap = end - off;
+	b.wire = tot - off;
+	b.p += off;
+	return parse_tcp(b, pk);
+}
+
+/* The link-layer header: *proto gets the EtherType of what follows. */
+static enum verdict parse_link(int dlt, struct bytes *b, uint16_t *proto)
+{
+	size_t off;
+
+	switch (dlt) {
+	case DLT_EN10MB:
+		off = 14;
+		break;
+	case DLT_LINUX_SLL:
+		off = 16;
+		break;
+	case DLT_LINUX_SLL2:
+		off = 20;
+		break;
+	default:		/* raw IP: the version says which */
+		if (!b->cap)
+			return P_MALFORMED;
+		*proto = b->p[0] >> 4 == 6 ? ETH_P_IPV6 : ETH_P_IP;
+		if ((dlt == DLT_IPV4 && *proto != ETH_P_IP) ||
+		    (dlt == DLT_IPV6 && *proto != ETH_P_IPV6))
+			return P_MALFORMED;
+		return P_TCP;
+	}
+	if (b->cap < off)
+		return P_MALFORMED;
+	*proto = get16(b->p + (dlt == DLT_EN10MB ? 12 :
+			       dlt == DLT_LINUX_SLL ? 14 : 0));
+	/* 802.1Q and 802.1ad tags, stacked or not */
+	while (*proto == ETH_P_8021Q || *proto == ETH_P_8021AD ||
+	       *proto == ETH_P_QINQ1) {
+		if (b->cap - off < 4)
+			return P_MALFORMED;
+		*proto = get16(b->p + off + 2);
+		off += 4;
+	}
+	b->p += off;
+	b->cap -= off;
+	b->wire -= off;
+	return P_TCP;
+}
+
+static enum verdict parse_packet(int dlt, struct bytes b, struct packet *pk)
+{
+	uint16_t proto = 0;
+	enum verdict v;
+
+	memset(pk, 0, sizeof(*pk));
+	v = parse_link(dlt, &b, &proto);
+	if (v != P_TCP)
+		return v;
+	switch (proto) {
+	case ETH_P_IP:
+		return parse_ipv4(b, pk);
+	case ETH_P_IPV6:
+		return parse_ipv6(b, pk);
+	default:
+		return P_NON_TCP;
+	}
+}
+
+static bool link_supported(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* ---- the flow table ---- */
+
+static bool ep_eq(const struct ts_tuple *a, unsigned int i,
+		  const struct ts_tuple *b, unsigned int j)
+{
+	return a->port[i] == b->port[j] && !memcmp(a->addr[i], b->addr[j], 16);
+}
+
+static int ep_cmp(const struct ts_tuple *t)
+{
+	int r = memcmp(t->addr[0], t->addr[1], 16);
+
+	return r ? r : (int)t->port[0] - (int)t->port[1];
+}
+
+static uint32_t fnv1a(uint32_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len--)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+/* The same for both directions: the endpoints in canonical order. */
+static uint32_t tuple_hash(const struct ts_tuple *t)
+{
+	unsigned int lo = ep_cmp(t) <= 0 ? 0 : 1;
+	uint32_t h = fnv1a(2166136261u, &t->family, sizeof(t->family));
+
+	h = fnv1a(h, t->addr[lo], 16);
+	h = fnv1a(h, &t->port[lo], 2);
+	h = fnv1a(h, t->addr[lo ^ 1], 16);
+	return fnv1a(h, &t->port[lo ^ 1], 2);
+}
+
+static struct rp_flow *flow_find(struct replay *r, const struct ts_tuple *t,
+				 uint32_t hash, unsigned int *dir)
+{
+	struct rp_flow *fl;
+
+	if (!r->nbuckets)
+		return NULL;
+	for (fl = r->buckets[hash & (r->nbuckets - 1)]; fl; fl = fl->next) {
+		if (fl->hash != hash || fl->t.family != t->family)
+			continue;
+		if (ep_eq(&fl->t, 0, t, 0) && ep_eq(&fl->t, 1, t, 1)) {
+			*dir = 0;
+			return fl;
+		}
+		if (ep_eq(&fl->t, 0, t, 1) && ep_eq(&fl->t, 1, t, 0)) {
+			*dir = 1;
+			return fl;
+		}
+	}
+	return NULL;
+}
+
+static int table_grow(struct replay *r)
+{
+	size_t i, n = r->nbuckets ? r->nbuckets * 2 : 256;
+	struct rp_flow **b = calloc(n, sizeof(*b));
+	struct rp_flow *fl, *next;
+
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < r->nbuckets; i++) {
+		for (fl = r->buckets[i]; fl; fl = next) {
+			next = fl->next;
+			fl->next = b[fl->hash & (n - 1)];
+			b[fl->hash & (n - 1)] = fl;
+		}
+	}
+	free(r->buckets);
+	r->buckets = b;
+	r->nbuckets = n;
+	return 0;
+}
+
+static struct rp_flow *flow_add(struct replay *r, const struct ts_tuple *t,
+				uint32_t hash, uint64_t now)
+{
+	struct rp_flow *fl;
+
+	if (r->nflows >= r->nbuckets && table_grow(r))
+		return NULL;
+	fl = calloc(1, sizeof(*fl));
+	if (!fl)
+		return NULL;
+	fl->hash = hash;
+	fl->t = *t;
+	fl->seq = r->seq++;
+	tcpstate_fsm_init(&fl->fsm, now);
+	fl->next = r->buckets[hash & (r->nbuckets - 1)];
+	r->buckets[hash & (r->nbuckets - 1)] = fl;
+	r->nflows++;
+	return fl;
+}
+
+static void flow_del(struct replay *r, struct rp_flow *fl)
+{
+	struct rp_flow **pp = &r->buckets[fl->hash & (r->nbuckets - 1)];
+
+	while (*pp != fl)
+		pp = &(*pp)->next;
+	*pp = fl->next;
+	r->nflows--;
+	free(fl);
+}
+
+/* Keep a record for the output. */
+static int flow_save(struct replay *r, const struct rp_flow *fl)
+{
+	struct ts_flow *f;
+
+	if (r->ndone == r->done_size) {
+		size_t n = r->done_size ? r->done_size * 2 : 64;
+
+		f = realloc(r->done, n * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		r->done = f;
+		r->done_size = n;
+	}
+	f = &r->done[r->ndone++];
+	ts_flow_fill(f, &fl->fsm, &fl->t);
+	f->seq = fl->seq;
+	return 0;
+}
+
+static bool flow_expire(struct replay *r, struct rp_flow *fl, uint64_t now)
+{
+	struct tcpstate_result res;
+
+	if (!tcpstate_fsm_expire(&fl->fsm, now, &tcpstate_timeouts_default,
+				 &res))
+		return false;
+	r->st.expired++;
+	return true;
+}
+
+static int replay_segment(struct replay *r, struct packet *pk)
+{
+	uint32_t hash = tuple_hash(&pk->t);
+	struct tcpstate_result res;
+	struct rp_flow *fl;
+	unsigned int dir = 0;
+	uint64_t now = pk->seg.tstamp;
+
+	fl = flow_find(r, &pk->t, hash, &dir);
+	if (fl && flow_expire(r, fl, now)) {
+		/* the module's GC would have freed it before this segment */
+		if (flow_save(r, fl))
+			return -ENOMEM;
+		flow_del(r, fl);
+		fl = NULL;
+	}
+	if (!fl) {
+		fl = flow_add(r, &pk->t, hash, now);
+		if (!fl)
+			return -ENOMEM;
+		dir = 0;
+	}
+	pk->seg.dir = dir;
+	tcpstate_fsm_update(&fl->fsm, &pk->seg, &res);
+	if (res.events & TCPSTATE_EV_NEW_INC) {
+		if (flow_save(r, fl))
+			return -ENOMEM;
+		r->st.reused++;
+		fl->seq = r->seq++;
+		tcpstate_fsm_restart(&fl->fsm, &pk->seg, &res);
+	}
+	if (res.events & TCPSTATE_EV_INVALID)
+		r->st.invalid++;
+	return 0;
+}
+
+/* At the end of the capture: expire what has timed out, keep everything. */
+static int replay_finish(struct replay *r)
+{
+	struct rp_flow *fl, *next;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < r->nbuckets; i++) {
+		for (fl = r->buckets[i]; fl; fl = next) {
+			next = fl->next;
+			flow_expire(r, fl, r->now);
+			if (!err && flow_save(r, fl))
+				err = -ENOMEM;
+			free(fl);
+		}
+		r->buckets[i] = NULL;
+	}
+	r->nflows = 0;
+	return err;
+}
+
+static void replay_free(struct replay *r)
+{
+	replay_finish(r);
+	free(r->buckets);
+	free(r->done);
+}
+
+/* ---- the capture ---- */
+
+static uint64_t pcap_ns(const struct pcap_pkthdr *h)
+{
+	/* opened with nanosecond precision: tv_usec holds nanoseconds */
+	if (h->ts.tv_sec < 0)
+		return 0;
+	return (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec;
+}
+
+static int replay_packet(struct replay *r, int dlt,
+			 const struct pcap_pkthdr *h, const uint8_t *data)
+{
+	struct bytes b = {
+		.p = data,
+		.cap = h->caplen,
+		.wire = h->len > h->caplen ? h->len : h->caplen,
+	};
+	struct packet pk;
+	enum verdict v;
+
+	r->st.packets++;
+#ifdef REPLAY_EXACT_BUFFERS
+	/* tests: an exact-size copy lets ASan see a read past the capture */
+	uint8_t *copy = malloc(b.cap ?: 1);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, data, b.cap);
+	b.p = copy;
+	v = parse_packet(dlt, b, &pk);
+	free(copy);
+#else
+	v = parse_packet(dlt, b, &pk);
+#endif
+	switch (v) {
+	case P_NON_TCP:
+		r->st.non_tcp++;
+		return 0;
+	case P_MALFORMED:
+		r->st.malformed++;
+		return 0;
+	case P_FRAGMENT:
+		r->st.fragments++;
+		return 0;
+	case P_TCP:
+		break;
+	}
+	r->st.tcp++;
+	pk.seg.tstamp = pcap_ns(h);
+	if (pk.seg.tstamp > r->now)
+		r->now = pk.seg.tstamp;
+	return replay_segment(r, &pk);
+}
+
+static pcap_t *replay_open(const char *file)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
+	pcap_t *p;
+
+	if (!f) {
+		fprintf(stderr, "%s: replay: %s: %s\n", prog, file,
+			strerror(errno));
+		return NULL;
+	}
+	p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO,
+						     errbuf);
+	if (!p) {
+		fprintf(stderr, "%s: replay: %s: not a readable pcap capture: %s\n",
+			prog, file, errbuf);
+		if (f != stdin)
+			fclose(f);
+	}
+	return p;
+}
+
+/*
+ * Read every packet: 0 at the end of the file; 1 if the capture is cut
+ * short or corrupt (what was read is still shown, the exit status is 1);
+ * -1 if nothing can be shown.
+ */
+static int replay_read(struct replay *r, pcap_t *p)
+{
+	int dlt = pcap_datalink(p), ret;
+	struct pcap_pkthdr *h;
+	const uint8_t *data;
+
+	if (!link_supported(dlt)) {
+		fprintf(stderr, "%s: replay: %s: unsupported link type %d (%s); "
+			"supported: EN10MB, LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6\n",
+			prog, r->file, dlt,
+			pcap_datalink_val_to_name(dlt) ?: "unknown");
+		return -1;
+	}
+	while ((ret = pcap_next_ex(p, &h, &data)) == 1) {
+		if (replay_packet(r, dlt, h, data)) {
+			fprintf(stderr, "%s: replay: %s: out of memory\n",
+				prog, r->file);
+			return -1;
+		}
+	}
+	if (ret == PCAP_ERROR_BREAK)
+		return 0;
+	fprintf(stderr,
+		"%s: replay: %s: capture truncated or corrupt after %" PRIu64 " packets: %s\n",
+		prog, r->file, r->st.packets, pcap_geterr(p));
+	return 1;
+}
+
+static void replay_summary(const struct replay *r)
+{
+	const struct rp_stats *s = &r->st;
+
+	fprintf(stderr, "%s: replay: %s: packets %" PRIu64 " tcp %" PRIu64
+		" non_tcp %" PRIu64 " malformed %" PRIu64 " fragments %" PRIu64
+		" invalid %" PRIu64 " flows %zu reused %" PRIu64
+		" expired %" PRIu64 "\n", prog, r->file, s->packets, s->tcp,
+		s->non_tcp, s->malformed, s->fragments, s->invalid, r->ndone,
+		s->reused, s->expired);
+}
+
+static int replay_usage(FILE *f)
+{
+	fprintf(f, "Usage: %s replay [-j] [-p] FILE.pcap\n"
+		"  -j  JSON: one array of flows\n"
+		"  -p  pretty-printed JSON (implies -j)\n"
+		"FILE may be '-' for standard input.\n"
+		"A summary of the packets read goes to stderr.\n", prog);
+	return f == stdout ? EXIT_OK : EXIT_USAGE;
+}
+
+int cmd_replay(int argc, char *argv[])
+{
+	struct replay r = { 0 };
+	bool json = false, pretty = false;
+	int c, err, ret = EXIT_ERR;
+	pcap_t *p;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt(argc, argv, "jph")) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'p':
+			pretty = true;
+			break;
+		case 'h':
+			return replay_usage(stdout);
+		default:
+			fprintf(stderr, "%s: replay: unknown option '-%c'\n",
+				prog, optopt);
+			return replay_usage(stderr);
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "%s: replay: %s\n", prog, argc == optind ?
+			"no capture file given" : "only one capture file");
+		return replay_usage(stderr);
+	}
+	r.file = argv[optind];
+	p = replay_open(r.file);
+	if (!p)
+		return EXIT_ERR;
+	err = replay_read(&r, p);
+	pcap_close(p);
+	if (err < 0)
+		goto cleanup;
+	if (replay_finish(&r)) {
+		fprintf(stderr, "%s: replay: %s: out of memory\n", prog, r.file);
+		goto cleanup;
+	}
+	replay_summary(&r);
+	if (ts_print_flows(stdout, r.done, r.ndone, json, pretty)) {
+		fprintf(stderr, "%s: replay: writing the flows: %s\n", prog,
+			strerror(errno ?: EIO));
+		goto cleanup;
+	}
+	ret = err ? EXIT_ERR : EXIT_OK;
+cleanup:
+	replay_free(&r);
+	return ret;
+}
