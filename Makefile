@@ -4,13 +4,14 @@
 # `make demo` shows it at work in a VM; `make check` runs every test.
 
 # The kernel to build for: KVER picks an installed kernel by version; else
-# the running kernel's headers; else the newest Debian linux-headers tree.
+# the running kernel's headers; else Debian's default kernel (the one
+# linux-headers-amd64 depends on), else the newest linux-headers tree.
 ifdef KVER
 KDIR ?= /lib/modules/$(KVER)/build
 else
-KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; [ -d $$d ] && echo $$d || \
-	  ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+KDIR ?= $(shell scripts/kernel.sh kdir)
 endif
+KDIR := $(KDIR)
 # The release those headers are for; the VM boots that kernel.
 KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 	 $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -20,7 +21,7 @@ CHECKPATCH_DIR = build/checkpatch
 PREFIX ?= /usr/local
 VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
-.PHONY: all deps module tools check demo fuzz bench bench-fsm sparse checkpatch \
+.PHONY: all deps module tools check check-debug demo fuzz bench bench-fsm sparse checkpatch \
 	install dkms-install clean
 
 all: module tools
@@ -58,7 +59,7 @@ checkpatch: $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 		-f $$(ls module/*.[ch] include/uapi/*.h 2>/dev/null | grep -v "\.mod\.c$$")
 
 # Helpers the selftests, the demo and the benchmarks run in the VM.
-SELFTEST_BINS = build/synflood
+SELFTEST_BINS = build/synflood build/hostile build/nschurn
 
 build/%: selftests/%.c
 	@mkdir -p build
@@ -82,6 +83,14 @@ build/bench/%: selftests/bench/%.c
 
 bench: all $(SELFTEST_BINS) $(BENCH_BINS)
 	@selftests/bench/bench.sh --kernel $(KREL)
+
+# Every VM selftest on a debug kernel (KASAN, lockdep, DEBUG_ATOMIC_SLEEP,
+# kmemleak) built once from Debian's linux-source: scripts/debug-kernel.sh.
+check-debug: tools $(SELFTEST_BINS)
+	@kdir=$$(scripts/debug-kernel.sh) && \
+	$(MAKE) --no-print-directory module KDIR=$$kdir && \
+	selftests/vm/run.sh --kernel $$(cat $$kdir/../krel) --mem 4096 \
+		--timeout 7200 -- selftests/vm-tests.sh
 
 bench-fsm:
 	$(MAKE) -C selftests/unit bench

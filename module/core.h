@@ -32,6 +32,7 @@ enum tcpstate_stat {
 	TCPSTATE_STAT_RSTS_OUT,		/* ... sent by this host */
 	TCPSTATE_STAT_FRAGMENTS,	/* non-first IP fragments, not parsed */
 	TCPSTATE_STAT_MALFORMED,	/* truncated or bad TCP header */
+	TCPSTATE_STAT_BAD_OPTIONS,	/* SYN options with bad lengths */
 	TCPSTATE_STAT_NO_FLOW,		/* RST or bad flags matching no flow */
 	TCPSTATE_STAT_INVALID,		/* segments the fsm refused */
 	TCPSTATE_STAT_RST_OUT_OF_WINDOW, /* ... of which RFC 5961 RSTs */
@@ -82,11 +83,22 @@ struct tcpstate_net {
 	struct delayed_work gc_work;
 
 	struct tcpstate_listeners listeners;
+	struct list_head all;		/* on tcpstate_nets */
 };
+
+/* What every namespace holds, for the leak check in the stats. */
+struct tcpstate_totals {
+	u32 namespaces;
+	u64 flows;
+	u64 listeners;
+};
+
+void tcpstate_totals_read(struct tcpstate_totals *t);
 
 extern unsigned int tcpstate_net_id;
 extern struct tcpstate_config tcpstate_config_default;
 extern unsigned int tcpstate_gc_interval_ms;
+extern unsigned int tcpstate_fail_alloc_every;
 
 static inline struct tcpstate_net *tcpstate_pernet(const struct net *net)
 {

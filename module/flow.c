@@ -22,10 +22,35 @@ static struct kmem_cache *tcpstate_flow_cache __read_mostly;
 /* Flow objects allocated and not yet freed, in every namespace. */
 static atomic_long_t tcpstate_flow_objects = ATOMIC_LONG_INIT(0);
 
+/*
+ * The key is hashed and compared by family: an IPv4 key is three words
+ * (the rest is zero), so it costs a third of hashing all 40 bytes.
+ */
+static u32 tcpstate_key_hash(const void *data, u32 len, u32 seed)
+{
+	const struct tcpstate_key *k = data;
+
+	if (k->family == AF_INET)
+		return jhash_3words((__force u32)k->addr[0].ip,
+				    (__force u32)k->addr[1].ip,
+				    tcpstate_key_ports(k), seed);
+	return jhash2((const u32 *)k, sizeof(*k) / sizeof(u32), seed);
+}
+
+static int tcpstate_flow_cmp(struct rhashtable_compare_arg *arg,
+			     const void *obj)
+{
+	const struct tcpstate_flow *flow = obj;
+
+	return !tcpstate_key_equal(arg->key, &flow->key);
+}
+
 static const struct rhashtable_params tcpstate_flow_params = {
 	.head_offset = offsetof(struct tcpstate_flow, node),
 	.key_offset = offsetof(struct tcpstate_flow, key),
 	.key_len = sizeof(struct tcpstate_key),
+	.hashfn = tcpstate_key_hash,
+	.obj_cmpfn = tcpstate_flow_cmp,
 	.automatic_shrinking = true,
 };
 
@@ -72,13 +97,16 @@ static void tcpstate_flow_set_class(struct tcpstate_net *tn,
 				    enum tcpstate_class class)
 {
 	lockdep_assert_held(&flow->lock);
+	/* Only an eviction changes the class behind our back, to NONE. */
+	if (READ_ONCE(flow->class) == class)
+		return;
 	spin_lock_bh(&tn->evict_lock);
 	if (flow->class != class) {
 		if (flow->class != TCPSTATE_CLASS_NONE)
 			list_del(&flow->evict);
 		if (class != TCPSTATE_CLASS_NONE)
 			list_add_tail(&flow->evict, &tn->evict[class]);
-		flow->class = class;
+		WRITE_ONCE(flow->class, class);
 	}
 	spin_unlock_bh(&tn->evict_lock);
 }
@@ -106,7 +134,7 @@ static void tcpstate_flow_unlink(struct tcpstate_net *tn,
 	spin_lock_bh(&tn->evict_lock);
 	if (flow->class != TCPSTATE_CLASS_NONE)
 		list_del(&flow->evict);
-	flow->class = TCPSTATE_CLASS_NONE;
+	WRITE_ONCE(flow->class, TCPSTATE_CLASS_NONE);
 	spin_unlock_bh(&tn->evict_lock);
 
 	rhashtable_remove_fast(&tn->flows, &flow->node, tcpstate_flow_params);
@@ -210,7 +238,7 @@ static bool tcpstate_flow_evict(struct tcpstate_net *tn, u64 now)
 	}
 	if (victim) {
 		list_del(&victim->evict);
-		victim->class = TCPSTATE_CLASS_NONE;
+		WRITE_ONCE(victim->class, TCPSTATE_CLASS_NONE);
 	}
 	spin_unlock_bh(&tn->evict_lock);
 	if (!victim)
@@ -230,26 +258,51 @@ static bool tcpstate_flow_evict(struct tcpstate_net *tn, u64 now)
 	return true;
 }
 
+/* nflows + 1, unless that would pass max: the bound is never crossed. */
+static bool tcpstate_flow_inc_below(struct tcpstate_net *tn, int max)
+{
+	int n = atomic_read(&tn->nflows);
+
+	do {
+		if (n >= max)
+			return false;
+	} while (!atomic_try_cmpxchg(&tn->nflows, &n, n + 1));
+	return true;
+}
+
 /* Room for one more flow, evicting if needed. */
 static bool tcpstate_flow_reserve(struct tcpstate_net *tn, u64 now)
 {
-	u32 max = READ_ONCE(tn->cfg.max_flows);
+	int max = min_t(u32, READ_ONCE(tn->cfg.max_flows), INT_MAX);
 	unsigned int i;
 
-	if (atomic_inc_return(&tn->nflows) <= max)
+	if (tcpstate_flow_inc_below(tn, max))
 		return true;
-	atomic_dec(&tn->nflows);
+	/* Another CPU may take the room an eviction makes: try again. */
 	for (i = 0; i < TCPSTATE_EVICT_TRIES; i++) {
-		if (tcpstate_flow_evict(tn, now)) {
-			atomic_inc(&tn->nflows);
-			return true;
-		}
-		if (list_empty(&tn->evict[TCPSTATE_CLASS_CLOSED]) &&
+		if (!tcpstate_flow_evict(tn, now) &&
+		    list_empty(&tn->evict[TCPSTATE_CLASS_CLOSED]) &&
 		    list_empty(&tn->evict[TCPSTATE_CLASS_HALF_OPEN]))
 			break;
+		if (tcpstate_flow_inc_below(tn, max))
+			return true;
 	}
 	tcpstate_stat_inc(tn, TCPSTATE_STAT_TABLE_FULL);
 	return false;
+}
+
+/*
+ * GFP_ATOMIC may fail under memory pressure; fail_alloc_every makes it
+ * fail on purpose, so that tests see what a real failure does.
+ */
+static struct tcpstate_flow *tcpstate_flow_alloc(void)
+{
+	static atomic_t seq = ATOMIC_INIT(0);
+	unsigned int every = READ_ONCE(tcpstate_fail_alloc_every);
+
+	if (unlikely(every) && atomic_inc_return(&seq) % every == 0)
+		return NULL;
+	return kmem_cache_alloc(tcpstate_flow_cache, GFP_ATOMIC);
 }
 
 /* A RST or a nonsense flag set starts nothing: there is no connection. */
@@ -276,7 +329,7 @@ tcpstate_flow_create(struct tcpstate_net *tn, const struct tcpstate_key *key,
 	if (!tcpstate_flow_reserve(tn, seg->tstamp))
 		goto err_not_tracked;
 
-	flow = kmem_cache_alloc(tcpstate_flow_cache, GFP_ATOMIC);
+	flow = tcpstate_flow_alloc();
 	if (unlikely(!flow)) {
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_ALLOC_FAILED);
 		goto err_unreserve;

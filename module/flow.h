@@ -28,6 +28,26 @@ struct tcpstate_key {
 	u8 pad[3];
 };
 
+static inline u32 tcpstate_key_ports(const struct tcpstate_key *k)
+{
+	return (__force u32)k->port[0] << 16 | (__force u16)k->port[1];
+}
+
+/* Word by word: cheaper than memcmp() for these fixed 40 bytes. */
+static inline bool tcpstate_key_equal(const struct tcpstate_key *a,
+				      const struct tcpstate_key *b)
+{
+	const u32 *x = (const u32 *)a, *y = (const u32 *)b;
+	u32 diff;
+
+	BUILD_BUG_ON(sizeof(*a) != 10 * sizeof(u32));
+	diff = (x[0] ^ y[0]) | (x[4] ^ y[4]) | (x[8] ^ y[8]) | (x[9] ^ y[9]);
+	if (diff || a->family == AF_INET)
+		return !diff;
+	return !((x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
+		 (x[5] ^ y[5]) | (x[6] ^ y[6]) | (x[7] ^ y[7]));
+}
+
 /* Eviction classes, each a list in age order (tcpstate_net.evict). */
 enum tcpstate_class {
 	TCPSTATE_CLASS_CLOSED,		/* CLOSED, TIME_WAIT, ended: first */

@@ -85,16 +85,25 @@ static enum tcpstate_parse tcpstate_parse_v4(const struct sk_buff *skb,
 
 	if (iph->protocol != IPPROTO_TCP)
 		return TCPSTATE_PARSE_NOT_TCP;
+	/* A first fragment carries the whole TCP header: it is tracked. */
 	if (iph->frag_off & htons(IP_OFFSET))
 		return TCPSTATE_PARSE_FRAGMENT;
 
 	pkt->thoff = skb_network_offset(skb) + iph->ihl * 4;
 	pkt->family = AF_INET;
-	memset(&pkt->src, 0, sizeof(pkt->src));
-	memset(&pkt->dst, 0, sizeof(pkt->dst));
 	pkt->src.ip = iph->saddr;
 	pkt->dst.ip = iph->daddr;
 	return tcpstate_parse_tcp(skb, pkt);
+}
+
+/* The upper-layer protocol a fragment header at `off` announces. */
+static u8 tcpstate_v6_frag_proto(const struct sk_buff *skb, int off)
+{
+	struct frag_hdr _fh;
+	const struct frag_hdr *fh;
+
+	fh = skb_header_pointer(skb, off, sizeof(_fh), &_fh);
+	return fh ? fh->nexthdr : NEXTHDR_NONE;
 }
 
 static enum tcpstate_parse tcpstate_parse_v6(const struct sk_buff *skb,
@@ -109,10 +118,12 @@ static enum tcpstate_parse tcpstate_parse_v6(const struct sk_buff *skb,
 	if (off < 0)
 		return nexthdr == IPPROTO_TCP ? TCPSTATE_PARSE_MALFORMED :
 						TCPSTATE_PARSE_NOT_TCP;
+	/* At a non-first fragment the walk stops on its fragment header. */
+	if (nexthdr == NEXTHDR_FRAGMENT && (frag_off & htons(IP6_OFFSET)))
+		return tcpstate_v6_frag_proto(skb, off) == IPPROTO_TCP ?
+		       TCPSTATE_PARSE_FRAGMENT : TCPSTATE_PARSE_NOT_TCP;
 	if (nexthdr != IPPROTO_TCP)
 		return TCPSTATE_PARSE_NOT_TCP;
-	if (frag_off & htons(IP6_OFFSET))
-		return TCPSTATE_PARSE_FRAGMENT;
 
 	pkt->thoff = off;
 	pkt->family = AF_INET6;
@@ -126,10 +137,15 @@ static u32 tcpstate_be32(const u8 *p)
 	return (u32)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
 }
 
-/* The options of a SYN or SYN-ACK: MSS, window scale, SACK, timestamps. */
-static void tcpstate_parse_options(const struct sk_buff *skb,
-				   const struct tcpstate_pkt *pkt,
-				   struct tcpstate_seg *seg)
+/*
+ * The options of a SYN or SYN-ACK: MSS, window scale, SACK, timestamps.
+ * Out of line: its buffer would otherwise be zeroed for every segment.
+ * Returns false if an option has a bad length, as the kernel's own
+ * parser does, parsing stops there and the segment is still tracked.
+ */
+static noinline bool tcpstate_parse_options(const struct sk_buff *skb,
+					    const struct tcpstate_pkt *pkt,
+					    struct tcpstate_seg *seg)
 {
 	unsigned int len = pkt->th.doff * 4 - sizeof(struct tcphdr);
 	u8 buf[MAX_TCP_OPTION_SPACE];
@@ -137,11 +153,11 @@ static void tcpstate_parse_options(const struct sk_buff *skb,
 	unsigned int i = 0, olen;
 
 	if (!len)
-		return;
+		return true;
 	opt = skb_header_pointer(skb, pkt->thoff + sizeof(struct tcphdr), len,
 				 buf);
 	if (!opt)
-		return;
+		return false;
 	while (i < len) {
 		if (opt[i] == TCPOPT_EOL)
 			break;
@@ -149,8 +165,9 @@ static void tcpstate_parse_options(const struct sk_buff *skb,
 			i++;
 			continue;
 		}
+		/* A bad length ends parsing; what came before is kept. */
 		if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len)
-			break;	/* bad length: stop, keep what was parsed */
+			return false;
 		olen = opt[i + 1];
 		switch (opt[i]) {
 		case TCPOPT_MSS:
@@ -179,6 +196,50 @@ static void tcpstate_parse_options(const struct sk_buff *skb,
 		}
 		i += olen;
 	}
+	return true;
+}
+
+/* <0, 0, >0 as the source address sorts before, equal to, after the dest. */
+static int tcpstate_addr_cmp(const struct tcpstate_pkt *pkt)
+{
+	unsigned int i;
+
+	if (pkt->family == AF_INET)
+		return (int)(ntohl(pkt->src.ip) > ntohl(pkt->dst.ip)) -
+		       (int)(ntohl(pkt->src.ip) < ntohl(pkt->dst.ip));
+	for (i = 0; i < 4; i++) {
+		u32 a = ntohl(pkt->src.in6.s6_addr32[i]);
+		u32 b = ntohl(pkt->dst.in6.s6_addr32[i]);
+
+		if (a != b)
+			return a < b ? -1 : 1;
+	}
+	return 0;
+}
+
+/*
+ * The canonical key: the lower (address, port) is side 0. Returns the
+ * side that sent this segment.
+ */
+static unsigned int tcpstate_key_build(const struct tcpstate_pkt *pkt,
+				       struct tcpstate_key *key)
+{
+	int cmp = tcpstate_addr_cmp(pkt);
+	unsigned int side;
+
+	side = cmp > 0 || (!cmp && ntohs(pkt->th.source) > ntohs(pkt->th.dest));
+	memset(key, 0, sizeof(*key));
+	key->family = pkt->family;
+	if (pkt->family == AF_INET) {
+		key->addr[side].ip = pkt->src.ip;
+		key->addr[side ^ 1].ip = pkt->dst.ip;
+	} else {
+		key->addr[side] = pkt->src;
+		key->addr[side ^ 1] = pkt->dst;
+	}
+	key->port[side] = pkt->th.source;
+	key->port[side ^ 1] = pkt->th.dest;
+	return side;
 }
 
 /* Hand one parsed segment to the flow table, keyed canonically. */
@@ -196,19 +257,10 @@ static void tcpstate_track(struct tcpstate_net *tn, const struct sk_buff *skb,
 	};
 	struct tcpstate_key key;
 	unsigned int side;
-	int cmp;
 
-	if (pkt->th.syn)
-		tcpstate_parse_options(skb, pkt, &seg);
-
-	cmp = memcmp(&pkt->src, &pkt->dst, sizeof(pkt->src));
-	side = cmp > 0 || (!cmp && ntohs(pkt->th.source) > ntohs(pkt->th.dest));
-	memset(&key, 0, sizeof(key));
-	key.family = pkt->family;
-	key.addr[side] = pkt->src;
-	key.addr[side ^ 1] = pkt->dst;
-	key.port[side] = pkt->th.source;
-	key.port[side ^ 1] = pkt->th.dest;
+	if (pkt->th.syn && !tcpstate_parse_options(skb, pkt, &seg))
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_BAD_OPTIONS);
+	side = tcpstate_key_build(pkt, &key);
 	tcpstate_flow_segment(tn, &key, side, &seg);
 }
 

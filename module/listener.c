@@ -10,6 +10,7 @@
 #include <linux/jhash.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
+#include <linux/net.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/time64.h>
@@ -38,6 +39,14 @@ tcpstate_listener_find(struct tcpstate_listeners *ls, u8 family,
 	return NULL;
 }
 
+/* Listener entries allocated and not yet freed, in every namespace. */
+static atomic_long_t tcpstate_listener_objects = ATOMIC_LONG_INIT(0);
+
+long tcpstate_listener_objects_read(void)
+{
+	return atomic_long_read(&tcpstate_listener_objects);
+}
+
 /* A new entry, or the overflow entry when the table is full. */
 static struct tcpstate_listener *
 tcpstate_listener_create(struct tcpstate_net *tn, u8 family,
@@ -52,6 +61,7 @@ tcpstate_listener_create(struct tcpstate_net *tn, u8 family,
 	l = kzalloc(sizeof(*l), GFP_ATOMIC);
 	if (unlikely(!l))
 		goto overflow;
+	atomic_long_inc(&tcpstate_listener_objects);
 	l->family = family;
 	l->addr = *addr;
 	l->port = port;
@@ -245,6 +255,7 @@ void tcpstate_listener_net_exit(struct tcpstate_net *tn)
 		hlist_for_each_entry_safe(l, tmp, &ls->buckets[i], node) {
 			hlist_del(&l->node);
 			kfree(l);
+			atomic_long_dec(&tcpstate_listener_objects);
 		}
 	}
 	ls->count = 0;

@@ -62,5 +62,6 @@ void tcpstate_listener_update(struct tcpstate_net *tn,
 			      struct tcpstate_flow *flow,
 			      const struct tcpstate_result *res, u64 now);
 void tcpstate_listener_gc(struct tcpstate_net *tn, u64 now);
+long tcpstate_listener_objects_read(void);
 
 #endif /* _TCPSTATE_LISTENER_H */

@@ -49,6 +49,11 @@ unsigned int tcpstate_gc_interval_ms = 1000;
 module_param_named(gc_interval_ms, tcpstate_gc_interval_ms, uint, 0444);
 MODULE_PARM_DESC(gc_interval_ms, "Expiry scan period (ms, default 1000)");
 
+unsigned int tcpstate_fail_alloc_every;
+module_param_named(fail_alloc_every, tcpstate_fail_alloc_every, uint, 0600);
+MODULE_PARM_DESC(fail_alloc_every,
+		 "Testing: fail every Nth flow allocation as GFP_ATOMIC may (0: never)");
+
 struct tcpstate_config tcpstate_config_default __read_mostly;
 
 static u32 tcpstate_param_or(u32 param, u32 dflt)
@@ -94,6 +99,7 @@ static const char * const tcpstate_stat_names[TCPSTATE_STAT_NR] = {
 	[TCPSTATE_STAT_RSTS_OUT] = "rsts_out",
 	[TCPSTATE_STAT_FRAGMENTS] = "fragments",
 	[TCPSTATE_STAT_MALFORMED] = "malformed",
+	[TCPSTATE_STAT_BAD_OPTIONS] = "bad_options",
 	[TCPSTATE_STAT_NO_FLOW] = "no_flow",
 	[TCPSTATE_STAT_INVALID] = "invalid",
 	[TCPSTATE_STAT_RST_OUT_OF_WINDOW] = "rst_out_of_window",
@@ -141,6 +147,24 @@ long tcpstate_endpoints_read(const struct tcpstate_net *tn, unsigned int state)
 	return sum;
 }
 
+/* Every namespace's tcpstate_net, for totals across them. */
+static LIST_HEAD(tcpstate_nets);
+static DEFINE_SPINLOCK(tcpstate_nets_lock);
+
+void tcpstate_totals_read(struct tcpstate_totals *t)
+{
+	struct tcpstate_net *tn;
+
+	memset(t, 0, sizeof(*t));
+	spin_lock_bh(&tcpstate_nets_lock);
+	list_for_each_entry(tn, &tcpstate_nets, all) {
+		t->namespaces++;
+		t->flows += atomic_read(&tn->nflows);
+		t->listeners += READ_ONCE(tn->listeners.count);
+	}
+	spin_unlock_bh(&tcpstate_nets_lock);
+}
+
 static int __net_init tcpstate_net_init(struct net *net)
 {
 	struct tcpstate_net *tn = tcpstate_pernet(net);
@@ -165,6 +189,10 @@ static int __net_init tcpstate_net_init(struct net *net)
 	if (err)
 		goto err_proc;
 
+	spin_lock_bh(&tcpstate_nets_lock);
+	list_add_tail(&tn->all, &tcpstate_nets);
+	spin_unlock_bh(&tcpstate_nets_lock);
+
 	pr_debug("netns %u created\n", net->ns.inum);
 	return 0;
 
@@ -181,6 +209,9 @@ static void __net_exit tcpstate_net_exit(struct net *net)
 {
 	struct tcpstate_net *tn = tcpstate_pernet(net);
 
+	spin_lock_bh(&tcpstate_nets_lock);
+	list_del(&tn->all);
+	spin_unlock_bh(&tcpstate_nets_lock);
 	tcpstate_hook_net_exit(net);
 	tcpstate_proc_net_exit(tn);
 	tcpstate_flow_net_exit(tn);

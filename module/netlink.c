@@ -794,6 +794,7 @@ static const u16 tcpstate_nl_stat_attr[TCPSTATE_STAT_NR] = {
 	[TCPSTATE_STAT_RSTS_OUT] = TCPSTATE_A_STATS_RSTS_OUT,
 	[TCPSTATE_STAT_FRAGMENTS] = TCPSTATE_A_STATS_FRAGMENTS,
 	[TCPSTATE_STAT_MALFORMED] = TCPSTATE_A_STATS_MALFORMED,
+	[TCPSTATE_STAT_BAD_OPTIONS] = TCPSTATE_A_STATS_BAD_OPTIONS,
 	[TCPSTATE_STAT_NO_FLOW] = TCPSTATE_A_STATS_NO_FLOW,
 	[TCPSTATE_STAT_INVALID] = TCPSTATE_A_STATS_INVALID,
 	[TCPSTATE_STAT_RST_OUT_OF_WINDOW] = TCPSTATE_A_STATS_RST_OUT_OF_WINDOW,
@@ -834,6 +835,23 @@ static int tcpstate_nl_put_endpoints(struct sk_buff *skb,
 	return 0;
 }
 
+static int tcpstate_nl_put_totals(struct sk_buff *skb)
+{
+	struct tcpstate_totals tot;
+
+	tcpstate_totals_read(&tot);
+	if (nla_put_u64_64bit(skb, TCPSTATE_A_STATS_LISTENER_OBJECTS,
+			      tcpstate_listener_objects_read(),
+			      TCPSTATE_A_STATS_PAD) ||
+	    nla_put_u32(skb, TCPSTATE_A_STATS_NAMESPACES, tot.namespaces) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_STATS_FLOWS_ALL_NAMESPACES,
+			      tot.flows, TCPSTATE_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_STATS_LISTENERS_ALL_NAMESPACES,
+			      tot.listeners, TCPSTATE_A_STATS_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int tcpstate_nl_put_stats(struct sk_buff *skb,
 				 const struct tcpstate_net *tn)
 {
@@ -852,7 +870,8 @@ static int tcpstate_nl_put_stats(struct sk_buff *skb,
 			      tcpstate_flow_objects_read(),
 			      TCPSTATE_A_STATS_PAD) ||
 	    nla_put_u32(skb, TCPSTATE_A_STATS_LISTENERS,
-			READ_ONCE(tn->listeners.count)))
+			READ_ONCE(tn->listeners.count)) ||
+	    tcpstate_nl_put_totals(skb))
 		return -EMSGSIZE;
 	return tcpstate_nl_put_endpoints(skb, tn);
 }
@@ -1092,20 +1111,16 @@ static void tcpstate_nl_transition(struct tcpstate_net *tn,
 	tcpstate_nl_event_send(tn, msg, hdr);
 }
 
-void __tcpstate_nl_flow_event(struct tcpstate_net *tn,
-			      const struct tcpstate_flow *flow,
-			      const struct tcpstate_result *res, u64 now)
+/* Out of line: its flow snapshot is built only when someone listens. */
+static noinline void tcpstate_nl_flow_notify(struct tcpstate_net *tn,
+					     const struct tcpstate_flow *flow,
+					     const struct tcpstate_result *res,
+					     u64 now)
 {
 	struct tcpstate_nl_flow f;
 	struct sk_buff *msg;
 	unsigned int d;
 	void *hdr;
-
-	lockdep_assert_held(&flow->lock);
-	if (!READ_ONCE(tcpstate_nl_ready) ||
-	    !genl_has_listeners(&tcpstate_nl_family, tn->net,
-				TCPSTATE_NLGRP_EVENTS))
-		return;
 
 	tcpstate_nl_flow_read(flow, &f);
 	for (d = 0; d < 2; d++)
@@ -1118,6 +1133,17 @@ void __tcpstate_nl_flow_event(struct tcpstate_net *tn,
 		if (hdr)
 			tcpstate_nl_event_send(tn, msg, hdr);
 	}
+}
+
+void __tcpstate_nl_flow_event(struct tcpstate_net *tn,
+			      const struct tcpstate_flow *flow,
+			      const struct tcpstate_result *res, u64 now)
+{
+	lockdep_assert_held(&flow->lock);
+	if (READ_ONCE(tcpstate_nl_ready) &&
+	    genl_has_listeners(&tcpstate_nl_family, tn->net,
+			       TCPSTATE_NLGRP_EVENTS))
+		tcpstate_nl_flow_notify(tn, flow, res, now);
 }
 
 /* ---- the family ---- */

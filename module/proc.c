@@ -28,6 +28,7 @@ static void tcpstate_seq_lower(struct seq_file *seq, const char *s)
 static int tcpstate_stats_show(struct seq_file *seq, void *v)
 {
 	struct tcpstate_net *tn = tcpstate_pernet(seq_file_single_net(seq));
+	struct tcpstate_totals tot;
 	unsigned int i;
 
 	for (i = 0; i < TCPSTATE_STAT_NR; i++)
@@ -36,6 +37,12 @@ static int tcpstate_stats_show(struct seq_file *seq, void *v)
 	seq_printf(seq, "flows %u\n", tcpstate_flow_count(tn));
 	seq_printf(seq, "flow_objects %ld\n", tcpstate_flow_objects_read());
 	seq_printf(seq, "listeners %u\n", READ_ONCE(tn->listeners.count));
+	seq_printf(seq, "listener_objects %ld\n",
+		   tcpstate_listener_objects_read());
+	tcpstate_totals_read(&tot);
+	seq_printf(seq, "namespaces %u\n", tot.namespaces);
+	seq_printf(seq, "flows_all_namespaces %llu\n", tot.flows);
+	seq_printf(seq, "listeners_all_namespaces %llu\n", tot.listeners);
 	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++) {
 		seq_puts(seq, "endpoints_");
 		tcpstate_seq_lower(seq, tcpstate_state_name(i));

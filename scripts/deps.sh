@@ -3,11 +3,40 @@
 #
 # deps.sh [KVER]: install, only when missing, the Debian packages tcpstate
 # needs to build, test and demo. Without root, print the command to run.
+# A KVER that only bookworm-backports has (Debian's 6.12 kernels) enables
+# backports from the Debian mirror this machine's apt sources already use.
 set -euo pipefail
 
 kver=${1:-}
+backports_list=/etc/apt/sources.list.d/tcpstate-backports.sources
+
+# The mirror URI of this machine's bookworm main suite, from deb822 or
+# one-line sources.
+debian_uri() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk '/^URIs:/ { u = $2 } /^Suites:/ && / bookworm( |$)/ { print u; exit }
+		     /^$/ { u = "" }' "$f"
+	done
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk '$1 == "deb" && $3 == "bookworm" { print $2 }'
+}
+
+enable_backports() {
+	local uri
+	[ -e "$backports_list" ] && return 0
+	uri=$(debian_uri | head -n 1)
+	if [ -z "$uri" ]; then
+		echo "deps: no bookworm entry in the apt sources to take a mirror from" >&2
+		exit 1
+	fi
+	echo "deps: enabling bookworm-backports from $uri"
+	printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+		"$uri" > "$backports_list"
+}
 pkgs=(
-	make gcc libc6-dev clang libclang-rt-14-dev valgrind bc sparse kmod cpio xz-utils
+	make gcc libc6-dev flex bison libelf-dev libssl-dev clang libclang-rt-14-dev valgrind bc sparse kmod cpio xz-utils
 	linux-image-amd64 linux-headers-amd64 linux-source
 	qemu-system-x86 busybox-static
 	libmnl-dev libpcap-dev
@@ -35,5 +64,9 @@ fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+if [ -n "$kver" ] && ! apt-cache show "linux-image-$kver" >/dev/null 2>&1; then
+	enable_backports
+	apt-get update -qq
+fi
 # shellcheck disable=SC2086
 $cmd -qq

@@ -30,7 +30,8 @@ run_test()
 	KTAP_NR=$((KTAP_NR + 1))
 	( set -e; trap run_deferred EXIT; "$@" ) > "$log" 2>&1
 	rc=$?
-	if [ -n "${TCPSTATE_IN_VM:-}" ] && ! kernel_clean >> "$log" 2>&1; then
+	if [ -n "${TCPSTATE_IN_VM:-}" ] && [ $rc -ne $KSFT_SKIP ] &&
+	   ! { kernel_clean && no_leaks; } >> "$log" 2>&1; then
 		rc=1
 	fi
 	if [ $rc -eq 0 ]; then
@@ -359,6 +360,36 @@ check_endpoint()
 }
 
 SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+MODULE=$(cd "$SELFTESTS/.." && pwd)/module/tcpstate.ko
+
+# reload_module [PARAM=VALUE...]: tcpstate.ko again, with these parameters.
+reload_module()
+{
+	rmmod tcpstate
+	run insmod "$MODULE" "$@"
+}
+
+# no_leaks: every flow and listener object allocated is in the table of a
+# namespace that still exists. A namespace that ended has freed all of its
+# own (one the kernel keeps alive for its orphaned sockets still counts);
+# wait out exit work and RCU-deferred frees.
+no_leaks()
+{
+	[ -r /proc/net/tcpstate/stats ] || return 0
+	busywait 60000 objects_in_tables || {
+		echo "leak: $(grep -E '(objects|all_namespaces|^namespaces) ' \
+			/proc/net/tcpstate/stats | tr '\n' ' ')"
+		return 1
+	}
+}
+
+objects_in_tables()
+{
+	awk '{ v[$1] = $2 } END {
+		exit !(v["flow_objects"] == v["flows_all_namespaces"] &&
+		       v["listener_objects"] == v["listeners_all_namespaces"]) }' \
+		/proc/net/tcpstate/stats
+}
 
 # wait_eq TIMEOUT_MS EXPECTED COMMAND...: until COMMAND prints EXPECTED
 # (the command runs again each time; `busywait test "$(...)"` would not).

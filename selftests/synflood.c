@@ -174,7 +174,8 @@ int main(int argc, char *argv[])
 				     (struct sockaddr *)&dst, sizeof(struct sockaddr_in));
 		}
 		if (ret < 0) {
-			if (errno == ENOBUFS || errno == EAGAIN)
+			/* a full queue, or a netfilter verdict: try again */
+			if (errno == ENOBUFS || errno == EAGAIN || errno == EPERM)
 				continue;
 			perror("synflood: sendto");
 			return 1;

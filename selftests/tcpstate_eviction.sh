@@ -7,15 +7,8 @@
 #
 #   [ a: client 10.0.1.1 ] <--veth--> [ b: server 10.0.1.2, max_flows 100 ]
 source "$(dirname "$0")/lib.sh"
-MODULE="$SELFTESTS/../module/tcpstate.ko"
 SYNFLOOD="$SELFTESTS/../build/synflood"
 TCPGEN="$SELFTESTS/tcpgen.py"
-
-reload_module()
-{
-	rmmod tcpstate
-	run insmod "$MODULE" "$@"
-}
 
 # flows_with NS FIELD VALUE: flows whose column FIELD (1-based) is VALUE.
 flows_with()

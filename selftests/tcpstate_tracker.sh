@@ -8,16 +8,8 @@
 #   [ a: client 10.0.1.1 fd00:1::1 ] <--veth--> [ b: server 10.0.1.2 fd00:1::2 ]
 #   forwarded:  [ a ] <--> [ r: ip_forward ] <--> [ b: 10.0.2.1 fd00:2::1 ]
 source "$(dirname "$0")/lib.sh"
-MODULE="$SELFTESTS/../module/tcpstate.ko"
 SYNFLOOD="$SELFTESTS/../build/synflood"
 TCPGEN="$SELFTESTS/tcpgen.py"
-
-# reload_module [PARAM=VALUE...]: tcpstate.ko again, with these parameters.
-reload_module()
-{
-	rmmod tcpstate
-	run insmod "$MODULE" "$@"
-}
 
 # drop_acks NS PORT: segments to PORT carrying neither SYN, FIN nor RST are
 # dropped as they leave NS, before tcpstate's egress hook sees them.

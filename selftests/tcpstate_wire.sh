@@ -1,16 +1,305 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# What cannot be tracked is counted, not tracked: non-first IP fragments
-# and TCP headers that are truncated or have a bad data offset, crafted
-# with scapy and sent from a to b (no conntrack: no defragmentation).
-# scapy sends through a packet socket, so a's egress hook never sees them.
+# Hostile segments: thousands of each kind, IPv4 and IPv6, sent from a raw
+# socket in a to b (build/hostile). Each kind must move tcpstate's counter
+# for it by exactly the number sent, in b (ingress) and in a (egress), and
+# start no flow unless it is a segment that may start one. The kernel's
+# own counters in b are the oracle where they apply (TcpInErrs, the
+# reassembly counters, the RSTs b answers with). A live connection between
+# a and b must be untouched after each kind, and the kernel must not
+# complain. No conntrack is loaded: nothing reassembles fragments first.
 #
-#   [ a: 10.0.1.1 ] <--veth--> [ b: 10.0.1.2 ]
+#   [ a: 10.0.1.1 fd00::1 ] <--veth--> [ b: 10.0.1.2 fd00::2 ]
 source "$(dirname "$0")/lib.sh"
+HOSTILE=${HOSTILE:-$(cd "$SELFTESTS/.." && pwd)/build/hostile}
+N=${HOSTILE_N:-2000}
 PY=/usr/bin/python3	# Debian's, which has scapy
 
-# craft NS PYTHON-EXPRESSION: send the packets it evaluates to, from NS.
+# Counters compared before and after each kind.
+STATS="segments malformed bad_options fragments no_flow invalid flows_created"
+declare -A T0 K0
+PORT=10000
+
+snapshot()
+{
+	local ns s
+	for ns in "$a" "$b"; do
+		for s in $STATS rsts_out rst_out_of_window retransmissions; do
+			T0[$ns.$s]=$(tcpstate_stat "$ns" "$s")
+		done
+	done
+	for s in TcpInErrs TcpOutRsts IpReasmReqds Ip6ReasmReqds TcpEstabResets; do
+		K0[$s]=$(nstat_abs "$b" "$s")
+	done
+}
+
+# delta NS STAT: how far STAT moved since the snapshot.
+delta() { echo $(($(tcpstate_stat "$1" "$2") - ${T0[$1.$2]})); }
+kdelta() { echo $(($(nstat_abs "$b" "$1") - ${K0[$1]})); }
+
+# expect NS STAT N: STAT moves by exactly N (waits for it).
+expect()
+{
+	wait_eq 30000 "$3" delta "$1" "$2" ||
+		fail "$1 $2 moved by $(delta "$1" "$2"), expected $3"
+}
+
+setup()
+{
+	checktool "$HOSTILE"
+	setup_ns a b
+	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2 fd00::1 fd00::2
+	ctl_start srv "$b"
+	ctl_start cli "$a"
+}
+
+# live FAMILY: a connection from a to b that the hostile traffic must not
+# disturb; sets LA LP RA RP.
+live()
+{
+	if [ "$1" = 6 ]; then LA=fd00::1 RA=fd00::2; else LA=10.0.1.1 RA=10.0.1.2; fi
+	RP=7000
+	ctl srv listen l "$RA" $RP
+	ctl cli connect c "$RA" $RP
+	ctl srv accept s l
+	ctl cli port c
+	LP=$CTL_REPLY
+	busywait 30000 check_endpoint "$a" "$LA" "$LP" "$RA" "$RP" > /dev/null
+}
+
+# still_live: the connection works and both sides agree with ss.
+still_live()
+{
+	ctl cli send c 3000
+	ctl srv recv s 3000
+	ctl srv send s 3000
+	ctl cli recv c 3000
+	check_endpoint "$a" "$LA" "$LP" "$RA" "$RP"
+	check_endpoint "$b" "$RA" "$RP" "$LA" "$LP"
+	assert_eq "established resets in b" 0 "$(kdelta TcpEstabResets)"
+	kernel_clean
+}
+
+# blast FAMILY KIND: N segments of KIND from a to b's closed port 9.
+blast()
+{
+	local fam=$1 kind=$2 src=10.0.1.1 dst=10.0.1.2 six=
+	[ "$fam" = 6 ] && src=fd00::1 dst=fd00::2 six=-6
+	echo "== IPv$fam $kind x $N"
+	snapshot
+	# source ports no earlier kind used: each segment is a new 4-tuple
+	run ip netns exec "$a" "$HOSTILE" $six -k "$kind" -n "$N" -b "$PORT" \
+		"$src" "$dst" 9
+	PORT=$((PORT + N))
+}
+
+# only NS STAT...: of the counters compared, only these moved in NS.
+only()
+{
+	local ns=$1 s
+	shift
+	for s in $STATS; do
+		[ "$s" = segments ] && continue
+		[[ " $* " == *" $s "* ]] && continue
+		assert_eq "$ns $s moved" 0 "$(delta "$ns" "$s")"
+	done
+}
+
+hostile_family()
+{
+	local fam=$1 kind ns rsts reasm=IpReasmReqds
+	[ "$fam" = 6 ] && reasm=Ip6ReasmReqds
+	setup
+	live "$fam"
+
+	# Not parsable as TCP: counted as malformed on both sides.
+	for kind in short doff-low doff-over; do
+		blast "$fam" "$kind"
+		for ns in "$a" "$b"; do
+			expect "$ns" malformed "$N"
+			only "$ns" malformed
+		done
+		# b's TCP drops them too; a data offset below 5 is an InErr
+		[ "$kind" = doff-low ] && assert_eq "TcpInErrs" "$N" "$(kdelta TcpInErrs)"
+		assert_eq "RSTs b sent" 0 "$(kdelta TcpOutRsts)"
+		still_live
+	done
+
+	# Bad option lengths in a SYN: counted, and the SYN still tracked, as
+	# b's TCP still answers it (with a RST: the port is closed).
+	for kind in opt-zero opt-over; do
+		blast "$fam" "$kind"
+		wait_eq 30000 "$N" kdelta TcpOutRsts
+		for ns in "$a" "$b"; do
+			expect "$ns" bad_options "$N"
+			expect "$ns" flows_created "$N"
+			only "$ns" bad_options flows_created
+		done
+		expect "$b" rsts_out "$N"
+		still_live
+	done
+
+	# Fragments: a non-first one is counted, not parsed; a first one
+	# carries a whole TCP header and is tracked like any SYN. b's IP
+	# queues both for reassembly, which never completes.
+	blast "$fam" frag-later
+	wait_eq 30000 "$N" kdelta "$reasm"
+	for ns in "$a" "$b"; do
+		expect "$ns" fragments "$N"
+		only "$ns" fragments
+	done
+	still_live
+	blast "$fam" frag-first
+	wait_eq 30000 "$N" kdelta "$reasm"
+	for ns in "$a" "$b"; do
+		expect "$ns" flows_created "$N"
+		only "$ns" flows_created
+	done
+	still_live
+
+	# Flag sets no stack sends, and RSTs for no connection: they start
+	# no flow. b answers each that has no RST with a RST of its own.
+	# Their RSTs match no flow either, in b going out and in a coming in.
+	for kind in synfin synrst null xmas rst; do
+		blast "$fam" "$kind"
+		case $kind in
+		synrst|rst) rsts=0 ;;
+		*) rsts=$N ;;
+		esac
+		wait_eq 30000 "$rsts" kdelta TcpOutRsts
+		expect "$b" rsts_out "$rsts"
+		for ns in "$a" "$b"; do
+			expect "$ns" no_flow $((N + rsts))
+			only "$ns" no_flow
+		done
+		wire_quiet "$b"
+		assert_eq "RSTs b sent" "$rsts" "$(kdelta TcpOutRsts)"
+		still_live
+	done
+
+	# SYN-ACKs and ACKs of connections that do not exist: each is picked
+	# up as a flow (tcpstate cannot know), and ends with b's RST.
+	for kind in synack ack; do
+		blast "$fam" "$kind"
+		wait_eq 30000 "$N" kdelta TcpOutRsts
+		expect "$b" rsts_out "$N"
+		for ns in "$a" "$b"; do
+			expect "$ns" flows_created "$N"
+			only "$ns" flows_created no_flow invalid
+		done
+		still_live
+	done
+	kernel_clean
+}
+
+test_hostile_ipv4() { hostile_family 4; }
+test_hostile_ipv6() { hostile_family 6; }
+
+# RSTs with the live connection's 4-tuple and sequence numbers far outside
+# the window (RFC 5961): counted, ignored, the connection keeps working.
+oow_rst()
+{
+	local fam=$1 six= cap end
+	[ "$fam" = 6 ] && six=-6
+	checktool tcpdump
+	setup
+	live "$fam"
+	# a's sequence number, read off the wire by tcpdump in b
+	cap=$(mktemp)
+	ip netns exec "$b" tcpdump -i veth1 -n -S -l -c 1 \
+		"src port $LP and greater 200" > "$cap" 2>&1 &
+	busywait 30000 grep -q 'listening on' "$cap"
+	ctl cli send c 1000
+	ctl srv recv s 1000
+	busywait 30000 grep -q 'seq [0-9]*:[0-9]*' "$cap"
+	end=$(grep -o 'seq [0-9]*:[0-9]*' "$cap" | head -n 1 | cut -d: -f2)
+	echo "  a's next sequence number: $end"
+	wire_quiet "$a" "$b"
+	snapshot
+	# half the sequence space away from it: outside any window
+	run ip netns exec "$a" "$HOSTILE" $six -k rst -n "$N" -p "$LP" \
+		-q $(((end + 0x80000000) % 0x100000000)) "$LA" "$RA" "$RP"
+	for ns in "$a" "$b"; do
+		expect "$ns" rst_out_of_window "$N"
+		expect "$ns" invalid "$N"
+		only "$ns" invalid
+	done
+	wire_quiet "$b"
+	assert_eq "RSTs b sent" 0 "$(kdelta TcpOutRsts)"
+	still_live
+	ctl cli close c
+	ctl srv close s
+}
+
+test_oow_rst_ipv4() { oow_rst 4; }
+test_oow_rst_ipv6() { oow_rst 6; }
+
+# A whole connection whose client sequence numbers wrap past 2^32, driven
+# by scapy from a (whose kernel is kept from resetting it) to a listener
+# in b: tracked through handshake, data across the wrap and close, as b's
+# socket saw it.
+wrap()
+{
+	local fam=$1 src=10.0.1.1 dst=10.0.1.2 ip=IP
+	[ "$fam" = 6 ] && src=fd00::1 dst=fd00::2 ip=IPv6
+	checktool "$PY"
+	setup
+	ip netns exec "$a" nft -f - <<-NFT
+	table inet t {
+		chain out {
+			type filter hook output priority 0;
+			tcp sport 33333 tcp flags & rst == rst drop
+		}
+	}
+	NFT
+	ctl srv listen l "$dst" 7100
+	snapshot
+	ip netns exec "$a" "$PY" - "$ip" "$src" "$dst" <<-'PY'
+	import logging, sys
+	logging.getLogger("scapy").setLevel(logging.ERROR)
+	from scapy.all import IP, IPv6, TCP, Raw, send, sniff, conf
+	conf.verb = 0
+	L3 = IP if sys.argv[1] == "IP" else IPv6
+	ip = L3(src=sys.argv[2], dst=sys.argv[3])
+	# scapy's sr1() cannot match answers across the wrap: sniff instead
+	def exchange(seg, want):
+	    got = sniff(iface="veth0", count=1, timeout=10,
+	                lfilter=lambda p: TCP in p and p[TCP].sport == 7100 and want(p[TCP]),
+	                started_callback=lambda: send(ip / seg))
+	    assert got, "no answer to %r" % seg
+	    return got[0][TCP]
+	seq = 2**32 - 150
+	sa = exchange(TCP(sport=33333, dport=7100, flags="S", seq=seq),
+	              lambda t: t.flags == "SA")
+	seq = (seq + 1) % 2**32
+	ack = (sa.seq + 1) % 2**32
+	send(ip / TCP(sport=33333, dport=7100, flags="A", seq=seq, ack=ack))
+	for i in range(3):     # 3 x 100 bytes, the second crosses 2^32
+	    end = (seq + 100) % 2**32
+	    exchange(TCP(sport=33333, dport=7100, flags="PA", seq=seq, ack=ack) /
+	             Raw(b"w" * 100), lambda t: t.ack == end)
+	    seq = end
+	print("client sequence now", seq)
+	PY
+	ctl srv accept s l
+	ctl srv recv s 300
+	local line
+	line=$(ip netns exec "$b" ss -Htni state established "( sport = :7100 )")
+	echo "  b: $line"
+	grep -q 'bytes_received:300' <<< "$line" || fail "b did not receive 300 bytes"
+	assert_eq "tcpstate in b, client" ESTABLISHED "$(tcpstate_state "$b" "$src" 33333 "$dst" 7100)"
+	assert_eq "tcpstate in b, server" ESTABLISHED "$(tcpstate_state "$b" "$dst" 7100 "$src" 33333)"
+	assert_eq "client bytes in b" 300 "$(flow_field "$b" "$src" 33333 "$dst" 7100 c_bytes)"
+	assert_eq "invalid in b" 0 "$(delta "$b" invalid)"
+	assert_eq "invalid in a" 0 "$(delta "$a" invalid)"
+	assert_eq "retransmissions in b" 0 "$(delta "$b" retransmissions)"
+}
+
+test_wrap_ipv4() { wrap 4; }
+test_wrap_ipv6() { wrap 6; }
+
+# The first wire test, with scapy's own encoder as a second opinion.
 craft()
 {
 	ip netns exec "$1" "$PY" -c "
@@ -19,28 +308,31 @@ from scapy.all import IP, TCP, Raw, send
 send($2, verbose=False)"
 }
 
-test_fragments_and_malformed()
+test_scapy_malformed()
 {
-	local f0 m0
 	checktool "$PY"
 	setup_ns a b
 	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2
-	f0=$(tcpstate_stat "$b" fragments)
-	m0=$(tcpstate_stat "$b" malformed)
-	# a non-first fragment of a TCP datagram
+	snapshot
 	craft "$a" "IP(dst='10.0.1.2', proto=6, frag=100)/Raw(b'x' * 40)"
-	# data offset 3 (< 5), data offset 15 past the end, a 10-byte header
 	craft "$a" "[IP(dst='10.0.1.2')/TCP(dport=80, dataofs=3),
 		IP(dst='10.0.1.2')/TCP(dport=80, dataofs=15),
 		IP(dst='10.0.1.2', proto=6)/Raw(b'0123456789')]"
-	wait_eq 30000 $((f0 + 1)) tcpstate_stat "$b" fragments
-	wait_eq 30000 $((m0 + 3)) tcpstate_stat "$b" malformed
-	assert_eq "flows started by them" 0 "$(tcpstate_stat "$b" flows_created)"
-	# the kernel's own TCP dropped the malformed ones as header errors
-	[ "$(nstat_abs "$b" TcpInErrs)" -ge 1 ] || fail "TcpInErrs did not move"
+	expect "$b" fragments 1
+	expect "$b" malformed 3
+	assert_eq "flows started by them" 0 "$(delta "$b" flows_created)"
+	[ "$(kdelta TcpInErrs)" -ge 1 ] || fail "TcpInErrs did not move"
 }
 
-TESTS=(fragments_and_malformed_counted test_fragments_and_malformed)
+TESTS=(
+	hostile_ipv4 test_hostile_ipv4
+	hostile_ipv6 test_hostile_ipv6
+	oow_rst_ipv4 test_oow_rst_ipv4
+	oow_rst_ipv6 test_oow_rst_ipv6
+	seq_wrap_ipv4 test_wrap_ipv4
+	seq_wrap_ipv6 test_wrap_ipv6
+	scapy_malformed test_scapy_malformed
+)
 ktap_select "$@"
 kernel_clean || true
 ktap_run

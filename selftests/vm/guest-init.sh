@@ -35,6 +35,15 @@ finish() {
 	sleep 10
 }
 
+# A kmemleak kernel (the debug kernel): forget what boot leaked, scan on
+# demand only, and after the run fail on any leak tcpstate's code made.
+kmemleak=/sys/kernel/debug/kmemleak
+if [ -w "$kmemleak" ]; then
+	echo scan=off > "$kmemleak"
+	echo scan > "$kmemleak"
+	echo clear > "$kmemleak"
+fi
+
 if [ "$TCPSTATE_LOAD_MODULE" = 1 ] &&
    ! insmod "$TCPSTATE_REPO/module/tcpstate.ko" $TCPSTATE_MODULE_ARGS; then
 	echo "vm: cannot load $TCPSTATE_REPO/module/tcpstate.ko"
@@ -48,5 +57,15 @@ status=$?
 if grep -q '^tcpstate ' /proc/modules && ! rmmod tcpstate; then
 	echo "vm: rmmod tcpstate failed"
 	[ "$status" = 0 ] && status=1
+fi
+if [ -w "$kmemleak" ]; then
+	echo scan > "$kmemleak"
+	echo scan > "$kmemleak"
+	cat "$kmemleak" > "$job/kmemleak"
+	if grep -q tcpstate "$job/kmemleak"; then
+		echo "tcpstate: kmemleak reports leaks from tcpstate" > /dev/kmsg
+		cat "$job/kmemleak"
+		[ "$status" = 0 ] && status=1
+	fi
 fi
 finish "$status"

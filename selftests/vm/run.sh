@@ -16,7 +16,7 @@ here="$repo/selftests/vm"
 usage() {
 	cat <<USAGE
 usage: $0 [OPTIONS] -- COMMAND [ARGS...]
-  --kernel VERSION   kernel to boot (default: newest with modules installed)
+  --kernel VERSION   kernel to boot (default: the one 'make' builds for)
   --no-module        do not load tcpstate.ko
   --module-args ARGS parameters for insmod tcpstate.ko
   --kvm              use KVM instead of TCG
@@ -56,12 +56,15 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || usage
 
-if [ -z "$kver" ]; then
-	kver=$(cd /boot && ls vmlinuz-* 2>/dev/null | sed 's/^vmlinuz-//' |
-	       while read -r v; do [ -d "/lib/modules/$v/kernel" ] && echo "$v"; done |
-	       sort -V | tail -n 1)
+[ -n "$kver" ] || kver=$("$repo/scripts/kernel.sh" krel)
+# Debian kernels live in /boot; the debug kernel (scripts/debug-kernel.sh)
+# in its cache, with its own /lib/modules shared into the VM.
+kroot=/
+cache=${TCPSTATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tcpstate}/debug-kernel/root
+if [ ! -r "/boot/vmlinuz-$kver" ] && [ -r "$cache/boot/vmlinuz-$kver" ]; then
+	kroot=$cache
 fi
-kernel=/boot/vmlinuz-$kver
+kernel=$kroot/boot/vmlinuz-$kver
 if [ -z "$kver" ] || [ ! -r "$kernel" ]; then
 	echo "run.sh: no kernel image '${kver:-none}' in /boot: run 'make deps'" >&2
 	exit 125
@@ -86,7 +89,7 @@ fi
 initrd="$repo/build/vm/initramfs-$kver.cpio.gz"
 if [ ! -s "$initrd" ] || [ "$here/mkinitramfs.sh" -nt "$initrd" ] ||
    [ "$here/initramfs-init" -nt "$initrd" ]; then
-	"$here/mkinitramfs.sh" "$kver" "$initrd"
+	"$here/mkinitramfs.sh" "$kver" "$initrd" "$kroot"
 fi
 
 job=$(mktemp -d /tmp/tcpstate-vm.XXXXXX)
@@ -107,6 +110,10 @@ qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none
       -virtfs "local,path=$repo,mount_tag=repo,security_model=none,readonly=on,multidevs=remap"
       -virtfs "local,path=$job,mount_tag=job,security_model=none,multidevs=remap"
       -nic none)
+if [ "$kroot" != / ]; then
+	qemu+=(-virtfs "local,path=$kroot/lib/modules,mount_tag=modules,security_model=none,readonly=on,multidevs=remap")
+	append="TCPSTATE_MODULES=1 $append"
+fi
 if [ "$icount" = 1 ]; then
 	qemu+=(-accel tcg -icount shift=0,sleep=off -smp 1)
 elif [ "$accel" = kvm ]; then

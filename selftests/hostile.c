@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hostile: send COUNT crafted TCP segments of one hostile KIND through a
+ * raw socket, fast, for the wire selftests.
+ *
+ *   hostile [-6] -k KIND [-n COUNT] [-b BASE | -p SPORT] [-q SEQ] [-a ACK]
+ *           SRC DST DPORT
+ *
+ * Without -p the source port counts up from BASE (default 20000), so every
+ * segment is a 4-tuple of its own; with -p all go to one flow. Sequence numbers count
+ * up from SEQ (default 0x10000000, step 7919). The TCP checksum is right
+ * whenever there is a whole header to sum. Kinds:
+ *
+ *   short      a 10-byte TCP header
+ *   doff-low   data offset 0 to 4 (below the 20-byte minimum)
+ *   doff-over  data offset 6 to 15, past the end of the packet
+ *   opt-zero   SYN with an option of length 0
+ *   opt-over   SYN with an option whose length runs past the header
+ *   frag-first SYN in a first IP fragment (more fragments follow)
+ *   frag-later a non-first fragment of a TCP datagram
+ *   synfin synrst null xmas   flag sets no stack sends
+ *   rst synack ack syn        plain segments with those flags
+ *
+ * Prints "sent N".
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum kind {
+	K_SHORT, K_DOFF_LOW, K_DOFF_OVER, K_OPT_ZERO, K_OPT_OVER,
+	K_FRAG_FIRST, K_FRAG_LATER, K_SYNFIN, K_SYNRST, K_NULL, K_XMAS,
+	K_RST, K_SYNACK, K_ACK, K_SYN,
+};
+
+static const char *const kind_names[] = {
+	[K_SHORT] = "short", [K_DOFF_LOW] = "doff-low",
+	[K_DOFF_OVER] = "doff-over", [K_OPT_ZERO] = "opt-zero",
+	[K_OPT_OVER] = "opt-over", [K_FRAG_FIRST] = "frag-first",
+	[K_FRAG_LATER] = "frag-later", [K_SYNFIN] = "synfin",
+	[K_SYNRST] = "synrst", [K_NULL] = "null", [K_XMAS] = "xmas",
+	[K_RST] = "rst", [K_SYNACK] = "synack", [K_ACK] = "ack",
+	[K_SYN] = "syn",
+};
+
+#define N_KINDS (sizeof(kind_names) / sizeof(kind_names[0]))
+
+struct opts {
+	int v6;
+	enum kind kind;
+	unsigned long count;
+	int sport;		/* -1: count up from base */
+	unsigned long base;
+	uint32_t seq, ack;
+	uint16_t dport;
+	struct in6_addr src6, dst6;
+	struct in_addr src4, dst4;
+};
+
+static void usage(void)
+{
+	size_t i;
+
+	fprintf(stderr, "usage: hostile [-6] -k KIND [-n COUNT] [-b BASE | -p SPORT] [-q SEQ] [-a ACK] SRC DST DPORT\nkinds:");
+	for (i = 0; i < N_KINDS; i++)
+		fprintf(stderr, " %s", kind_names[i]);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (; len > 1; len -= 2, p += 2)
+		sum += (uint32_t)p[0] << 8 | p[1];
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/*
+ * The TCP part of segment i: returns its length. Flags, data offset and
+ * options follow the kind; the header fields are in network order.
+ */
+static size_t build_tcp(const struct opts *o, unsigned long i, uint8_t *buf)
+{
+	struct tcphdr *th = (struct tcphdr *)buf;
+	uint8_t *opt = buf + sizeof(*th);
+	size_t len = sizeof(*th);
+
+	memset(buf, 0, 64);
+	th->source = htons(o->sport >= 0 ? (unsigned long)o->sport :
+			   1024 + (o->base - 1024 + i) % 64512);
+	th->dest = htons(o->dport);
+	th->seq = htonl(o->seq + (uint32_t)i * (o->sport >= 0 ? 1 : 7919));
+	th->ack_seq = htonl(o->ack);
+	th->doff = 5;
+	th->window = htons(64240);
+
+	switch (o->kind) {
+	case K_SHORT:
+		th->syn = 1;
+		return 10;
+	case K_DOFF_LOW:
+		th->syn = 1;
+		th->doff = i % 5;
+		break;
+	case K_DOFF_OVER:
+		th->syn = 1;
+		th->doff = 6 + i % 10;
+		break;
+	case K_OPT_ZERO:
+		th->syn = 1;
+		th->doff = 6;
+		opt[0] = 2;	/* MSS, length 0 */
+		opt[1] = 0;
+		len += 4;
+		break;
+	case K_OPT_OVER:
+		th->syn = 1;
+		th->doff = 6;
+		opt[0] = 1;	/* NOP, then window scale of length 40 */
+		opt[1] = 3;
+		opt[2] = 40;
+		len += 4;
+		break;
+	case K_FRAG_FIRST:
+	case K_SYN:
+		th->syn = 1;
+		break;
+	case K_FRAG_LATER:
+		memset(buf, 'x', 64);
+		return 64;
+	case K_SYNFIN:
+		th->syn = 1;
+		th->fin = 1;
+		break;
+	case K_SYNRST:
+		th->syn = 1;
+		th->rst = 1;
+		break;
+	case K_NULL:
+		break;
+	case K_XMAS:
+		th->fin = 1;
+		th->psh = 1;
+		th->urg = 1;
+		break;
+	case K_RST:
+		th->rst = 1;
+		break;
+	case K_SYNACK:
+		th->syn = 1;
+		th->ack = 1;
+		break;
+	case K_ACK:
+		th->ack = 1;
+		break;
+	}
+	return len;
+}
+
+static size_t build_v4(const struct opts *o, unsigned long i, uint8_t *pkt)
+{
+	struct iphdr *ip = (struct iphdr *)pkt;
+	uint8_t *tcp = pkt + sizeof(*ip);
+	size_t tlen = build_tcp(o, i, tcp);
+	uint8_t ph[4] = { 0, IPPROTO_TCP, tlen >> 8, tlen & 0xff };
+	uint32_t sum;
+
+	memset(ip, 0, sizeof(*ip));
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons(sizeof(*ip) + tlen);
+	ip->id = htons(1 + i % 65535);
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_TCP;
+	ip->saddr = o->src4.s_addr;
+	ip->daddr = o->dst4.s_addr;
+	if (o->kind == K_FRAG_FIRST)
+		ip->frag_off = htons(IP_MF);
+	else if (o->kind == K_FRAG_LATER)
+		ip->frag_off = htons(100);	/* 800 bytes in, last */
+	if (tlen >= sizeof(struct tcphdr) && o->kind != K_FRAG_LATER) {
+		sum = csum_add(0, &ip->saddr, 8);
+		sum = csum_add(sum, ph, 4);
+		sum = csum_add(sum, tcp, tlen);
+		((struct tcphdr *)tcp)->check = csum_fold(sum);
+	}
+	return sizeof(*ip) + tlen;
+}
+
+static size_t build_v6(const struct opts *o, unsigned long i, uint8_t *pkt)
+{
+	struct ip6_hdr *ip = (struct ip6_hdr *)pkt;
+	struct ip6_frag *fh = (struct ip6_frag *)(pkt + sizeof(*ip));
+	int frag = o->kind == K_FRAG_FIRST || o->kind == K_FRAG_LATER;
+	uint8_t *tcp = pkt + sizeof(*ip) + (frag ? sizeof(*fh) : 0);
+	size_t tlen = build_tcp(o, i, tcp);
+	uint32_t len = htonl(tlen), sum;
+	uint8_t nh[4] = { 0, 0, 0, IPPROTO_TCP };
+
+	memset(ip, 0, sizeof(*ip));
+	ip->ip6_flow = htonl(6u << 28);
+	ip->ip6_plen = htons(tlen + (frag ? sizeof(*fh) : 0));
+	ip->ip6_nxt = frag ? IPPROTO_FRAGMENT : IPPROTO_TCP;
+	ip->ip6_hlim = 64;
+	ip->ip6_src = o->src6;
+	ip->ip6_dst = o->dst6;
+	if (frag) {
+		memset(fh, 0, sizeof(*fh));
+		fh->ip6f_nxt = IPPROTO_TCP;
+		fh->ip6f_ident = htonl(1 + i);
+		fh->ip6f_offlg = o->kind == K_FRAG_FIRST ? IP6F_MORE_FRAG :
+							   htons(100 << 3);
+	}
+	if (tlen >= sizeof(struct tcphdr) && o->kind != K_FRAG_LATER) {
+		sum = csum_add(0, &ip->ip6_src, 32);
+		sum = csum_add(sum, &len, 4);
+		sum = csum_add(sum, nh, 4);
+		sum = csum_add(sum, tcp, tlen);
+		((struct tcphdr *)tcp)->check = csum_fold(sum);
+	}
+	return tcp - pkt + tlen;
+}
+
+static void parse_args(int argc, char *argv[], struct opts *o)
+{
+	int opt, bad;
+	size_t k;
+
+	memset(o, 0, sizeof(*o));
+	o->kind = N_KINDS;
+	o->count = 1000;
+	o->sport = -1;
+	o->base = 20000;
+	o->seq = 0x10000000u;
+	while ((opt = getopt(argc, argv, "6k:n:b:p:q:a:")) != -1) {
+		switch (opt) {
+		case '6': o->v6 = 1; break;
+		case 'k':
+			for (k = 0; k < N_KINDS; k++)
+				if (!strcmp(optarg, kind_names[k]))
+					o->kind = k;
+			break;
+		case 'n': o->count = strtoul(optarg, NULL, 0); break;
+		case 'b': o->base = strtoul(optarg, NULL, 0); break;
+		case 'p': o->sport = atoi(optarg) & 0xffff; break;
+		case 'q': o->seq = strtoul(optarg, NULL, 0); break;
+		case 'a': o->ack = strtoul(optarg, NULL, 0); break;
+		default: usage();
+		}
+	}
+	if (argc - optind != 3 || o->kind == N_KINDS)
+		usage();
+	o->dport = atoi(argv[optind + 2]);
+	if (o->v6)
+		bad = inet_pton(AF_INET6, argv[optind], &o->src6) != 1 ||
+		      inet_pton(AF_INET6, argv[optind + 1], &o->dst6) != 1;
+	else
+		bad = inet_pton(AF_INET, argv[optind], &o->src4) != 1 ||
+		      inet_pton(AF_INET, argv[optind + 1], &o->dst4) != 1;
+	if (bad) {
+		fprintf(stderr, "hostile: bad address\n");
+		exit(2);
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	struct sockaddr_storage dst = { 0 };
+	unsigned long sent = 0, busy = 0;
+	uint8_t pkt[160];
+	socklen_t dlen;
+	struct opts o;
+	int fd;
+
+	parse_args(argc, argv, &o);
+	fd = socket(o.v6 ? AF_INET6 : AF_INET, SOCK_RAW, IPPROTO_RAW);
+	if (fd < 0) {
+		perror("hostile: socket");
+		return 1;
+	}
+	if (o.v6) {
+		struct sockaddr_in6 *d = (struct sockaddr_in6 *)&dst;
+
+		d->sin6_family = AF_INET6;
+		d->sin6_addr = o.dst6;
+		dlen = sizeof(*d);
+	} else {
+		struct sockaddr_in *d = (struct sockaddr_in *)&dst;
+
+		d->sin_family = AF_INET;
+		d->sin_addr = o.dst4;
+		dlen = sizeof(*d);
+	}
+
+	while (sent < o.count) {
+		size_t len = o.v6 ? build_v6(&o, sent, pkt) :
+				    build_v4(&o, sent, pkt);
+
+		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&dst, dlen) < 0) {
+			/* a full device queue: wait for room, lose nothing */
+			if ((errno == ENOBUFS || errno == EAGAIN) && ++busy < 1000000) {
+				usleep(100);
+				continue;
+			}
+			perror("hostile: sendto");
+			return 1;
+		}
+		sent++;
+	}
+	printf("sent %lu\n", sent);
+	return 0;
+}

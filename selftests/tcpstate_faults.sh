@@ -1,0 +1,217 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Faults and load: the module unloaded and reloaded under traffic and a SYN
+# flood, namespaces dying with live flows, a tiny table under a flood,
+# failed allocations, a flush, and random netlink input. After each: no
+# kernel report, and (run_test) no flow or listener object left over.
+#
+#   [ a: 10.0.1.1 ] <--veth--> [ b: 10.0.1.2 ]
+source "$(dirname "$0")/lib.sh"
+BUILD=$(cd "$SELFTESTS/.." && pwd)/build
+SYNFLOOD=$BUILD/synflood
+NSCHURN=$BUILD/nschurn
+
+pair()
+{
+	setup_ns a b
+	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2
+	ip -n "$a" route add 10.64.0.0/10 dev veth0
+	ip -n "$b" route add default via 10.0.1.1
+}
+
+# bg NAME COMMAND...: run COMMAND in the background until the test ends.
+bg()
+{
+	local name=$1
+	shift
+	"$@" > /dev/null 2>&1 &
+	eval "BG_$name=$!"
+	defer "kill $! 2>/dev/null; wait $! 2>/dev/null"
+}
+
+test_reload_under_flood()
+{
+	local i
+	pair
+	ip netns exec "$b" iperf3 -s -D -B 10.0.1.2 > /dev/null
+	busywait 30000 listening "$b" 5201
+	bg bulk ip netns exec "$a" iperf3 -c 10.0.1.2 -t 600
+	bg flood ip netns exec "$a" "$SYNFLOOD" -n 100000000 10.64.0.0 10.0.1.2 5201
+	wait_ge 30000 1000 tcpstate_stat "$b" flows_created
+	for i in $(seq 50); do
+		rmmod tcpstate
+		insmod "$MODULE"
+		[ -r /proc/net/tcpstate/stats ] || fail "reload $i: no stats"
+	done
+	echo "  50 reloads done"
+	# the last incarnation sees the flood and the bulk flow mid-stream
+	wait_ge 30000 100 tcpstate_stat "$b" flows_created
+	wait_ge 30000 1 tcpstate_stat "$b" flows_midstream
+	kill -0 "$BG_bulk" || fail "the transfer died"
+	kill -0 "$BG_flood" || fail "the flood died"
+	kernel_clean
+}
+
+# init_stat NAME: a line of the initial namespace's stats.
+init_stat()
+{
+	awk -v k="$1" '$1 == k { print $2 }' /proc/net/tcpstate/stats
+}
+
+namespaces_at_most()
+{
+	[ "$(init_stat namespaces)" -le "$1" ]
+}
+
+test_netns_churn()
+{
+	local out flows before
+	checktool "$NSCHURN"
+	before=$(init_stat namespaces)
+	out=$("$NSCHURN" -n 200 -c 8)
+	echo "  $out"
+	flows=$(awk '{ print $4 }' <<< "$out")
+	# every namespace held the flows of its 8 connections when it died
+	[ "$flows" -ge $((200 * 8)) ] || fail "only $flows flows at exit"
+	# all 200 namespaces are gone, and everything they held with them
+	busywait 60000 namespaces_at_most "$before"
+	echo "  namespaces: $before before, $(init_stat namespaces) after"
+	busywait 30000 objects_in_tables
+	assert_eq "flow objects" "$(init_stat flows_all_namespaces)" \
+		"$(init_stat flow_objects)"
+	assert_eq "listener objects" "$(init_stat listeners_all_namespaces)" \
+		"$(init_stat listener_objects)"
+	kernel_clean
+}
+
+# The conservation law of the table: every flow created is still there or
+# was evicted, expired or flushed.
+balanced()
+{
+	local ns=$1 c e x f n
+	c=$(tcpstate_stat "$ns" flows_created)
+	e=$(tcpstate_stat "$ns" flows_evicted)
+	x=$(tcpstate_stat "$ns" flows_expired)
+	f=$(tcpstate_stat "$ns" flows_flushed)
+	n=$(tcpstate_stat "$ns" flows)
+	[ "$c" -eq $((n + e + x + f)) ]
+}
+
+test_tiny_table_under_flood()
+{
+	local max=64 i peak=0 n port
+	pair
+	ip netns exec "$b" tcpstate config set max_flows $max
+	ctl_start srv "$b"
+	ctl_start cli "$a"
+	ctl srv listen l 10.0.1.2 7000
+	for i in 1 2 3 4 5; do
+		ctl cli connect "c$i" 10.0.1.2 7000
+		ctl srv accept "s$i" l
+	done
+	bg flood ip netns exec "$a" "$SYNFLOOD" -n 20000 10.64.0.0 10.0.1.2 7000
+	while kill -0 "$BG_flood" 2> /dev/null; do
+		n=$(tcpstate_stat "$b" flows)
+		[ "$n" -gt "$peak" ] && peak=$n
+		sleep 0.1
+	done
+	echo "  peak flows in b during the flood: $peak"
+	[ "$peak" -le $max ] || fail "b held $peak flows, max_flows is $max"
+	wait_ge 30000 10000 tcpstate_stat "$b" flows_evicted
+	echo "  evicted $(tcpstate_stat "$b" flows_evicted)," \
+	     "created $(tcpstate_stat "$b" flows_created)"
+	busywait 10000 balanced "$b"
+	# the established connections were never evicted and still work
+	for i in 1 2 3 4 5; do
+		ctl cli port "c$i"
+		port=$CTL_REPLY
+		check_endpoint "$b" 10.0.1.2 7000 10.0.1.1 "$port"
+		ctl cli send "c$i" 2000
+		ctl srv recv "s$i" 2000
+	done
+	ip netns exec "$b" awk 'NR > 1 { print $6, $7, $8 }' /proc/net/tcpstate/flows |
+		sort | uniq -c
+	assert_eq "flows established on both sides in b" 5 \
+		"$(ip netns exec "$b" awk '$6 == "ESTABLISHED" && $7 == "ESTABLISHED"' \
+		   /proc/net/tcpstate/flows | wc -l)"
+	kernel_clean
+}
+
+test_alloc_failure()
+{
+	local failed ok ns n i
+	pair
+	defer "echo 0 > /sys/module/tcpstate/parameters/fail_alloc_every"
+	echo 3 > /sys/module/tcpstate/parameters/fail_alloc_every
+	ip netns exec "$b" socat -T 30 TCP-LISTEN:7000,fork,reuseaddr SYSTEM:'echo hi' &
+	defer "kill $! 2>/dev/null"
+	busywait 30000 listening "$b" 7000
+	for i in $(seq 30); do
+		ip netns exec "$a" socat -T 10 - TCP:10.0.1.2:7000 < /dev/null | grep -q hi ||
+			fail "connection $i failed"
+	done
+	# the failures fall on a, b or both, as the global count wraps
+	failed=0
+	for ns in "$a" "$b"; do
+		n=$(tcpstate_stat "$ns" alloc_failed)
+		echo "  allocations failed in $ns: $n"
+		failed=$((failed + n))
+		[ "$(tcpstate_stat "$ns" flows_not_tracked)" -ge "$n" ] ||
+			fail "failed allocations not counted as untracked flows"
+		busywait 10000 balanced "$ns"
+	done
+	[ "$failed" -gt 0 ] || fail "no allocation failed"
+	# clients' kernel agrees all 30 opened
+	assert_eq "TcpActiveOpens in a" 30 "$(nstat_abs "$a" TcpActiveOpens)"
+	# with the fault off, a new connection is tracked again
+	echo 0 > /sys/module/tcpstate/parameters/fail_alloc_every
+	ok=$(tcpstate_stat "$b" handshakes)
+	ip netns exec "$a" socat -T 10 - TCP:10.0.1.2:7000 < /dev/null | grep -q hi
+	wait_eq 30000 $((ok + 1)) tcpstate_stat "$b" handshakes
+	kernel_clean
+}
+
+test_flush_empties_slab()
+{
+	pair
+	ip netns exec "$b" socat -T 30 TCP-LISTEN:7000,fork,reuseaddr SYSTEM:'echo hi' &
+	defer "kill $! 2>/dev/null"
+	busywait 30000 listening "$b" 7000
+	for i in $(seq 20); do
+		ip netns exec "$a" socat -T 10 - TCP:10.0.1.2:7000 < /dev/null > /dev/null
+	done
+	wait_ge 30000 20 tcpstate_stat "$b" flows
+	run ip netns exec "$a" tcpstate flush
+	run ip netns exec "$b" tcpstate flush
+	assert_eq "flows in a" 0 "$(tcpstate_stat "$a" flows)"
+	assert_eq "flows in b" 0 "$(tcpstate_stat "$b" flows)"
+	# the flushed flows' objects are freed once RCU lets them
+	busywait 30000 objects_in_tables
+	kernel_clean
+}
+
+test_netlink_fuzz()
+{
+	local seed=${NL_FUZZ_SEED:-$RANDOM}
+	setup_ns f
+	echo "  seed $seed (NL_FUZZ_SEED=$seed reproduces it)"
+	run ip netns exec "$f" python3 "$SELFTESTS/nl_fuzz.py" 20 "$seed"
+	# unprivileged: the admin ops must refuse, the rest must cope
+	run ip netns exec "$f" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		python3 "$SELFTESTS/nl_fuzz.py" 10 $((seed + 1))
+	run tcpstate stats > /dev/null
+	kernel_clean
+}
+
+TESTS=(
+	reload_50_under_traffic_and_flood test_reload_under_flood
+	netns_200_cycles_with_live_flows test_netns_churn
+	tiny_table_under_flood test_tiny_table_under_flood
+	alloc_failure_untracked_and_counted test_alloc_failure
+	flush_empties_the_slab test_flush_empties_slab
+	netlink_fuzz test_netlink_fuzz
+)
+ktap_select "$@"
+kernel_clean || true
+ktap_run
