@@ -84,13 +84,14 @@ build/bench/%: selftests/bench/%.c
 bench: all $(SELFTEST_BINS) $(BENCH_BINS)
 	@selftests/bench/bench.sh --kernel $(KREL)
 
-# Every VM selftest on a debug kernel (KASAN, lockdep, DEBUG_ATOMIC_SLEEP,
-# kmemleak) built once from Debian's linux-source: scripts/debug-kernel.sh.
+# Every VM selftest (or SUITES="faults wire") on a debug kernel (KASAN,
+# lockdep, DEBUG_ATOMIC_SLEEP, kmemleak) built once from Debian's
+# linux-source: scripts/debug-kernel.sh.
 check-debug: tools $(SELFTEST_BINS)
 	@kdir=$$(scripts/debug-kernel.sh) && \
 	$(MAKE) --no-print-directory module KDIR=$$kdir && \
 	selftests/vm/run.sh --kernel $$(cat $$kdir/../krel) --mem 4096 \
-		--timeout 7200 -- selftests/vm-tests.sh
+		--timeout 7200 -- selftests/vm-tests.sh $(SUITES)
 
 bench-fsm:
 	$(MAKE) -C selftests/unit bench

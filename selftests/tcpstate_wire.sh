@@ -21,22 +21,23 @@ STATS="segments malformed bad_options fragments no_flow invalid flows_created"
 declare -A T0 K0
 PORT=10000
 
+# One read of each file: in TCG every process spawned costs.
 snapshot()
 {
-	local ns s
+	local ns s v
 	for ns in "$a" "$b"; do
-		for s in $STATS rsts_out rst_out_of_window retransmissions; do
-			T0[$ns.$s]=$(tcpstate_stat "$ns" "$s")
-		done
+		while read -r s v; do
+			T0[$ns.$s]=$v
+		done < <(ip netns exec "$ns" cat /proc/net/tcpstate/stats)
 	done
-	for s in TcpInErrs TcpOutRsts IpReasmReqds Ip6ReasmReqds TcpEstabResets; do
-		K0[$s]=$(nstat_abs "$b" "$s")
-	done
+	while read -r s v _; do
+		K0[$s]=$v
+	done < <(ip netns exec "$b" nstat -saz)
 }
 
 # delta NS STAT: how far STAT moved since the snapshot.
 delta() { echo $(($(tcpstate_stat "$1" "$2") - ${T0[$1.$2]})); }
-kdelta() { echo $(($(nstat_abs "$b" "$1") - ${K0[$1]})); }
+kdelta() { echo $(($(nstat_abs "$b" "$1") - ${K0[$1]:-0})); }
 
 # expect NS STAT N: STAT moves by exactly N (waits for it).
 expect()
@@ -97,13 +98,20 @@ blast()
 # only NS STAT...: of the counters compared, only these moved in NS.
 only()
 {
-	local ns=$1 s
+	local ns=$1 s v moved=
+	local -A now
 	shift
+	while read -r s v; do
+		now[$s]=$v
+	done < <(ip netns exec "$ns" cat /proc/net/tcpstate/stats)
 	for s in $STATS; do
 		[ "$s" = segments ] && continue
 		[[ " $* " == *" $s "* ]] && continue
-		assert_eq "$ns $s moved" 0 "$(delta "$ns" "$s")"
+		[ "${now[$s]}" = "${T0[$ns.$s]}" ] ||
+			fail "$ns $s moved by $((now[$s] - T0[$ns.$s]))"
+		moved+=" $s"
 	done
+	echo "  $ns unchanged:$moved"
 }
 
 hostile_family()
@@ -299,31 +307,6 @@ wrap()
 test_wrap_ipv4() { wrap 4; }
 test_wrap_ipv6() { wrap 6; }
 
-# The first wire test, with scapy's own encoder as a second opinion.
-craft()
-{
-	ip netns exec "$1" "$PY" -c "
-import logging; logging.getLogger('scapy').setLevel(logging.ERROR)
-from scapy.all import IP, TCP, Raw, send
-send($2, verbose=False)"
-}
-
-test_scapy_malformed()
-{
-	checktool "$PY"
-	setup_ns a b
-	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2
-	snapshot
-	craft "$a" "IP(dst='10.0.1.2', proto=6, frag=100)/Raw(b'x' * 40)"
-	craft "$a" "[IP(dst='10.0.1.2')/TCP(dport=80, dataofs=3),
-		IP(dst='10.0.1.2')/TCP(dport=80, dataofs=15),
-		IP(dst='10.0.1.2', proto=6)/Raw(b'0123456789')]"
-	expect "$b" fragments 1
-	expect "$b" malformed 3
-	assert_eq "flows started by them" 0 "$(delta "$b" flows_created)"
-	[ "$(kdelta TcpInErrs)" -ge 1 ] || fail "TcpInErrs did not move"
-}
-
 TESTS=(
 	hostile_ipv4 test_hostile_ipv4
 	hostile_ipv6 test_hostile_ipv6
@@ -331,7 +314,6 @@ TESTS=(
 	oow_rst_ipv6 test_oow_rst_ipv6
 	seq_wrap_ipv4 test_wrap_ipv4
 	seq_wrap_ipv6 test_wrap_ipv6
-	scapy_malformed test_scapy_malformed
 )
 ktap_select "$@"
 kernel_clean || true
