@@ -205,7 +205,13 @@ err_free_stats:
 	return err;
 }
 
-static void __net_exit tcpstate_net_exit(struct net *net)
+/*
+ * Unhooking does not wait for hooks still running on other CPUs (the old
+ * hook array is freed by RCU). The core runs every pre_exit, then waits
+ * for an RCU grace period, then runs exit: by then no hook can be inside
+ * the flow table that exit frees.
+ */
+static void __net_exit tcpstate_net_pre_exit(struct net *net)
 {
 	struct tcpstate_net *tn = tcpstate_pernet(net);
 
@@ -213,6 +219,12 @@ static void __net_exit tcpstate_net_exit(struct net *net)
 	list_del(&tn->all);
 	spin_unlock_bh(&tcpstate_nets_lock);
 	tcpstate_hook_net_exit(net);
+}
+
+static void __net_exit tcpstate_net_exit(struct net *net)
+{
+	struct tcpstate_net *tn = tcpstate_pernet(net);
+
 	tcpstate_proc_net_exit(tn);
 	tcpstate_flow_net_exit(tn);
 	tcpstate_listener_net_exit(tn);
@@ -222,6 +234,7 @@ static void __net_exit tcpstate_net_exit(struct net *net)
 
 static struct pernet_operations tcpstate_net_ops = {
 	.init = tcpstate_net_init,
+	.pre_exit = tcpstate_net_pre_exit,
 	.exit = tcpstate_net_exit,
 	.id = &tcpstate_net_id,
 	.size = sizeof(struct tcpstate_net),

@@ -243,14 +243,13 @@ oow_rst()
 test_oow_rst_ipv4() { oow_rst 4; }
 test_oow_rst_ipv6() { oow_rst 6; }
 
-# A whole connection whose client sequence numbers wrap past 2^32, driven
-# by scapy from a (whose kernel is kept from resetting it) to a listener
-# in b: tracked through handshake, data across the wrap and close, as b's
-# socket saw it.
-wrap()
+# A whole connection whose client sequence numbers wrap past 2^32, over
+# IPv4 and over IPv6, driven by one scapy process from a (whose kernel is
+# kept from resetting them) to listeners in b: tracked through handshake
+# and data across the wrap, as b's sockets saw them.
+test_wrap()
 {
-	local fam=$1 src=10.0.1.1 dst=10.0.1.2 ip=IP
-	[ "$fam" = 6 ] && src=fd00::1 dst=fd00::2 ip=IPv6
+	local fam src dst port line
 	checktool "$PY"
 	setup
 	ip netns exec "$a" nft -f - <<-NFT
@@ -261,59 +260,62 @@ wrap()
 		}
 	}
 	NFT
-	ctl srv listen l "$dst" 7100
+	ctl srv listen l4 10.0.1.2 7104
+	ctl srv listen l6 fd00::2 7106
 	snapshot
-	ip netns exec "$a" "$PY" - "$ip" "$src" "$dst" <<-'PY'
-	import logging, sys
+	ip netns exec "$a" "$PY" - <<-'PY'
+	import logging
 	logging.getLogger("scapy").setLevel(logging.ERROR)
 	from scapy.all import IP, IPv6, TCP, Raw, send, sniff, conf
 	conf.verb = 0
-	L3 = IP if sys.argv[1] == "IP" else IPv6
-	ip = L3(src=sys.argv[2], dst=sys.argv[3])
-	# scapy's sr1() cannot match answers across the wrap: sniff instead
-	def exchange(seg, want):
-	    got = sniff(iface="veth0", count=1, timeout=10,
-	                lfilter=lambda p: TCP in p and p[TCP].sport == 7100 and want(p[TCP]),
-	                started_callback=lambda: send(ip / seg))
-	    assert got, "no answer to %r" % seg
-	    return got[0][TCP]
-	seq = 2**32 - 150
-	sa = exchange(TCP(sport=33333, dport=7100, flags="S", seq=seq),
-	              lambda t: t.flags == "SA")
-	seq = (seq + 1) % 2**32
-	ack = (sa.seq + 1) % 2**32
-	send(ip / TCP(sport=33333, dport=7100, flags="A", seq=seq, ack=ack))
-	for i in range(3):     # 3 x 100 bytes, the second crosses 2^32
-	    end = (seq + 100) % 2**32
-	    exchange(TCP(sport=33333, dport=7100, flags="PA", seq=seq, ack=ack) /
-	             Raw(b"w" * 100), lambda t: t.ack == end)
-	    seq = end
-	print("client sequence now", seq)
+	for ip, port in ((IP(src="10.0.1.1", dst="10.0.1.2"), 7104),
+	                 (IPv6(src="fd00::1", dst="fd00::2"), 7106)):
+	    # scapy's sr1() cannot match answers across the wrap: sniff instead
+	    def exchange(seg, want):
+	        got = sniff(iface="veth0", count=1, timeout=10,
+	                    lfilter=lambda p: TCP in p and p[TCP].sport == port and want(p[TCP]),
+	                    started_callback=lambda: send(ip / seg))
+	        assert got, "no answer to %r" % seg
+	        return got[0][TCP]
+	    seq = 2**32 - 150
+	    sa = exchange(TCP(sport=33333, dport=port, flags="S", seq=seq),
+	                  lambda t: t.flags == "SA")
+	    seq = (seq + 1) % 2**32
+	    ack = (sa.seq + 1) % 2**32
+	    send(ip / TCP(sport=33333, dport=port, flags="A", seq=seq, ack=ack))
+	    for i in range(3):     # 3 x 100 bytes, the second crosses 2^32
+	        end = (seq + 100) % 2**32
+	        exchange(TCP(sport=33333, dport=port, flags="PA", seq=seq, ack=ack) /
+	                 Raw(b"w" * 100), lambda t: t.ack == end)
+	        seq = end
+	    print("port", port, "client sequence now", seq)
 	PY
-	ctl srv accept s l
-	ctl srv recv s 300
-	local line
-	line=$(ip netns exec "$b" ss -Htni state established "( sport = :7100 )")
-	echo "  b: $line"
-	grep -q 'bytes_received:300' <<< "$line" || fail "b did not receive 300 bytes"
-	assert_eq "tcpstate in b, client" ESTABLISHED "$(tcpstate_state "$b" "$src" 33333 "$dst" 7100)"
-	assert_eq "tcpstate in b, server" ESTABLISHED "$(tcpstate_state "$b" "$dst" 7100 "$src" 33333)"
-	assert_eq "client bytes in b" 300 "$(flow_field "$b" "$src" 33333 "$dst" 7100 c_bytes)"
+	for fam in 4 6; do
+		if [ $fam = 4 ]; then src=10.0.1.1 dst=10.0.1.2; else src=fd00::1 dst=fd00::2; fi
+		port=710$fam
+		ctl srv accept "s$fam" "l$fam"
+		ctl srv recv "s$fam" 300
+		line=$(ip netns exec "$b" ss -Htni state established "( sport = :$port )")
+		echo "  b: $line"
+		grep -q 'bytes_received:300' <<< "$line" || fail "b did not receive 300 bytes"
+		assert_eq "IPv$fam tcpstate in b, client" ESTABLISHED \
+			"$(tcpstate_state "$b" "$src" 33333 "$dst" $port)"
+		assert_eq "IPv$fam tcpstate in b, server" ESTABLISHED \
+			"$(tcpstate_state "$b" "$dst" $port "$src" 33333)"
+		assert_eq "IPv$fam client bytes in b" 300 \
+			"$(flow_field "$b" "$src" 33333 "$dst" $port c_bytes)"
+	done
 	assert_eq "invalid in b" 0 "$(delta "$b" invalid)"
 	assert_eq "invalid in a" 0 "$(delta "$a" invalid)"
 	assert_eq "retransmissions in b" 0 "$(delta "$b" retransmissions)"
 }
-
-test_wrap_ipv4() { wrap 4; }
-test_wrap_ipv6() { wrap 6; }
 
 TESTS=(
 	hostile_ipv4 test_hostile_ipv4
 	hostile_ipv6 test_hostile_ipv6
 	oow_rst_ipv4 test_oow_rst_ipv4
 	oow_rst_ipv6 test_oow_rst_ipv6
-	seq_wrap_ipv4 test_wrap_ipv4
-	seq_wrap_ipv6 test_wrap_ipv6
+	seq_wrap_ipv4_ipv6 test_wrap
 )
 ktap_select "$@"
 kernel_clean || true
