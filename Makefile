@@ -61,6 +61,8 @@ checkpatch: $(CHECKPATCH_DIR)/scripts/checkpatch.pl
 # Helpers the selftests, the demo and the benchmarks run in the VM.
 SELFTEST_BINS = build/synflood build/hostile build/nschurn
 
+build/synflood build/hostile: selftests/csum.h
+
 build/%: selftests/%.c
 	@mkdir -p build
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $<

@@ -36,6 +36,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "csum.h"
+
 enum kind {
 	K_SHORT, K_DOFF_LOW, K_DOFF_OVER, K_OPT_ZERO, K_OPT_OVER,
 	K_FRAG_FIRST, K_FRAG_LATER, K_SYNFIN, K_SYNRST, K_NULL, K_XMAS,
@@ -75,24 +77,6 @@ static void usage(void)
 		fprintf(stderr, " %s", kind_names[i]);
 	fputc('\n', stderr);
 	exit(2);
-}
-
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (; len > 1; len -= 2, p += 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
 }
 
 /*
