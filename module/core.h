@@ -7,6 +7,7 @@
 
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/netfilter.h>
 #include <linux/percpu.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
@@ -21,7 +22,7 @@
 
 /* Per-namespace counters: per-CPU on the packet path, summed on read. */
 enum tcpstate_stat {
-	TCPSTATE_STAT_SEGMENTS,		/* TCP segments seen, once each */
+	TCPSTATE_STAT_SEGMENTS,		/* TCP segments seen: in + out */
 	TCPSTATE_STAT_SEGMENTS_IN,	/* ... arriving (local or forwarded) */
 	TCPSTATE_STAT_SEGMENTS_OUT,	/* ... sent by this host */
 	TCPSTATE_STAT_SEGMENTS_IPV4,
@@ -69,6 +70,9 @@ struct tcpstate_config {
 	u32 flood_half_open;	/* half-open handshakes at one listener */
 };
 
+/* IPv4 and IPv6, each at PRE_ROUTING and POST_ROUTING. */
+#define TCPSTATE_HOOKS	4
+
 /* Everything tcpstate keeps for one network namespace. */
 struct tcpstate_net {
 	struct net *net;
@@ -84,6 +88,7 @@ struct tcpstate_net {
 
 	struct tcpstate_listeners listeners;
 	struct list_head all;		/* on tcpstate_nets */
+	struct nf_hook_ops hook_ops[TCPSTATE_HOOKS];	/* priv: this */
 };
 
 /* What every namespace holds, for the leak check in the stats. */
@@ -128,8 +133,8 @@ u64 tcpstate_stat_read(const struct tcpstate_net *tn, enum tcpstate_stat stat);
 long tcpstate_endpoints_read(const struct tcpstate_net *tn, unsigned int state);
 const char *tcpstate_stat_name(enum tcpstate_stat stat);
 
-int tcpstate_hook_net_init(struct net *net);
-void tcpstate_hook_net_exit(struct net *net);
+int tcpstate_hook_net_init(struct tcpstate_net *tn);
+void tcpstate_hook_net_exit(struct tcpstate_net *tn);
 
 int tcpstate_proc_net_init(struct tcpstate_net *tn);
 void tcpstate_proc_net_exit(struct tcpstate_net *tn);

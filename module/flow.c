@@ -26,7 +26,8 @@ static atomic_long_t tcpstate_flow_objects = ATOMIC_LONG_INIT(0);
  * The key is hashed and compared by family: an IPv4 key is three words
  * (the rest is zero), so it costs a third of hashing all 40 bytes.
  */
-static u32 tcpstate_key_hash(const void *data, u32 len, u32 seed)
+static __always_inline u32 tcpstate_key_hash(const void *data, u32 len,
+					     u32 seed)
 {
 	const struct tcpstate_key *k = data;
 
@@ -37,8 +38,8 @@ static u32 tcpstate_key_hash(const void *data, u32 len, u32 seed)
 	return jhash2((const u32 *)k, sizeof(*k) / sizeof(u32), seed);
 }
 
-static int tcpstate_flow_cmp(struct rhashtable_compare_arg *arg,
-			     const void *obj)
+static __always_inline int tcpstate_flow_cmp(struct rhashtable_compare_arg *arg,
+					     const void *obj)
 {
 	const struct tcpstate_flow *flow = obj;
 
@@ -365,20 +366,63 @@ err_not_tracked:
 }
 
 /*
- * One segment sent by key side `side`. Called under RCU from the hooks.
- * The lock is held only around the fsm step.
+ * The fast path needs the time only to 2^24 ns (t_last): it reads a
+ * per-CPU copy of the clock, refreshed once a jiffy, not the clocksource.
+ */
+struct tcpstate_clock {
+	unsigned long jiffies;
+	u64 ns;
+};
+
+static DEFINE_PER_CPU(struct tcpstate_clock, tcpstate_clock);
+
+static noinline void tcpstate_clock_refresh(struct tcpstate_clock *c,
+					    unsigned long now)
+{
+	c->jiffies = now;
+	c->ns = ktime_get_ns();
+}
+
+/* BH, so preemption, is off: this CPU's copy is ours. */
+static u64 tcpstate_clock_coarse(void)
+{
+	struct tcpstate_clock *c = this_cpu_ptr(&tcpstate_clock);
+	unsigned long now = READ_ONCE(jiffies);
+
+	/* Not time_after(): any change, even after a wrap, refreshes it. */
+	if (unlikely(now - c->jiffies))
+		tcpstate_clock_refresh(c, now);
+	return c->ns;
+}
+
+/* Under the flow's lock: any segment but in-order established traffic. */
+static noinline void tcpstate_flow_slow(struct tcpstate_net *tn,
+					struct tcpstate_flow *flow,
+					const struct tcpstate_seg *seg,
+					unsigned int side)
+{
+	struct tcpstate_result res;
+
+	tcpstate_fsm_update(&flow->fsm, seg, &res);
+	if (res.events)
+		tcpstate_flow_step(tn, flow, seg, side, &res);
+}
+
+/*
+ * One segment sent by key side `side`, whose time is read here. Called
+ * under RCU from the hooks. The lock is held only around the fsm step.
  */
 void tcpstate_flow_segment(struct tcpstate_net *tn,
 			   const struct tcpstate_key *key, unsigned int side,
 			   struct tcpstate_seg *seg)
 {
-	struct tcpstate_result res;
 	struct tcpstate_flow *flow;
 	bool retried = false;
 
 again:
 	flow = rhashtable_lookup(&tn->flows, key, tcpstate_flow_params);
-	if (!flow) {
+	if (unlikely(!flow)) {
+		seg->tstamp = ktime_get_ns();
 		flow = tcpstate_flow_create(tn, key, side, seg);
 		if (!flow)
 			return;
@@ -394,10 +438,19 @@ again:
 		goto again;
 	}
 	seg->dir = side != flow->dir0;
-	tcpstate_fsm_update(&flow->fsm, seg, &res);
-	if (unlikely(res.events))
-		tcpstate_flow_step(tn, flow, seg, side, &res);
+	seg->tstamp = tcpstate_clock_coarse();
+	if (!tcpstate_fsm_fast(&flow->fsm, seg)) {
+		seg->tstamp = ktime_get_ns();
+		tcpstate_flow_slow(tn, flow, seg, side);
+	}
 	spin_unlock_bh(&flow->lock);
+}
+
+/* The flow of a canonical key, or NULL. Under RCU; it may be dead. */
+struct tcpstate_flow *tcpstate_flow_lookup(struct tcpstate_net *tn,
+					   const struct tcpstate_key *key)
+{
+	return rhashtable_lookup(&tn->flows, key, tcpstate_flow_params);
 }
 
 /* End and unlink one flow if it is past its deadline (or if forced). */

@@ -6,6 +6,7 @@
 #define _TCPSTATE_FLOW_H
 
 #include <linux/in6.h>
+#include <linux/minmax.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 
@@ -48,6 +49,37 @@ static inline bool tcpstate_key_equal(const struct tcpstate_key *a,
 		 (x[5] ^ y[5]) | (x[6] ^ y[6]) | (x[7] ^ y[7]));
 }
 
+/*
+ * Make a key canonical: the lower (address, port) becomes side 0. Filled
+ * in as (source, destination), it returns the side the source is now.
+ */
+static inline unsigned int tcpstate_key_canon(struct tcpstate_key *key)
+{
+	unsigned int i, side;
+	int cmp = 0;
+
+	if (key->family == AF_INET) {
+		u32 a = ntohl(key->addr[0].ip), b = ntohl(key->addr[1].ip);
+
+		cmp = (int)(a > b) - (int)(a < b);
+	} else {
+		for (i = 0; i < 4 && !cmp; i++) {
+			u32 a = ntohl(key->addr[0].in6.s6_addr32[i]);
+			u32 b = ntohl(key->addr[1].in6.s6_addr32[i]);
+
+			cmp = (int)(a > b) - (int)(a < b);
+		}
+	}
+	if (!cmp)
+		cmp = (int)ntohs(key->port[0]) - (int)ntohs(key->port[1]);
+	side = cmp > 0;
+	if (side) {
+		swap(key->addr[0], key->addr[1]);
+		swap(key->port[0], key->port[1]);
+	}
+	return side;
+}
+
 /* Eviction classes, each a list in age order (tcpstate_net.evict). */
 enum tcpstate_class {
 	TCPSTATE_CLASS_CLOSED,		/* CLOSED, TIME_WAIT, ended: first */
@@ -81,6 +113,8 @@ void tcpstate_flow_net_exit(struct tcpstate_net *tn);
 void tcpstate_flow_segment(struct tcpstate_net *tn,
 			   const struct tcpstate_key *key, unsigned int side,
 			   struct tcpstate_seg *seg);
+struct tcpstate_flow *tcpstate_flow_lookup(struct tcpstate_net *tn,
+					   const struct tcpstate_key *key);
 unsigned int tcpstate_flow_flush(struct tcpstate_net *tn);
 unsigned int tcpstate_flow_count(struct tcpstate_net *tn);
 long tcpstate_flow_objects_read(void);

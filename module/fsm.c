@@ -221,6 +221,8 @@ enum {
 };
 
 #define HB(dir, l)	(1ULL << ((dir) * H_NUM + (l)))
+static_assert(TCPSTATE_HIST_ACK(1) == HB(1, H_A) &&
+	      TCPSTATE_HIST_DATA(1) == HB(1, H_D), "fsm.h's history bits");
 #define HB2(l)		((1ULL | (1ULL << H_NUM)) << (l))
 #define HIST_SEEN	((1ULL << (2 * H_NUM)) - 1)
 #define HIST_CNT_SHIFT	20
@@ -779,28 +781,11 @@ transition:
 	transition(fsm, kind, d, had, seg->tstamp, res);
 }
 
-/*
- * The established data path: in-order data or a pure ACK between two
- * ESTABLISHED endpoints, nothing new to record in the history.
- */
 void tcpstate_fsm_update(struct tcpstate_fsm *fsm,
 			 const struct tcpstate_seg *seg,
 			 struct tcpstate_result *res)
 {
-	unsigned int d = seg->dir & 1;
-	u32 len = seg->len;
-
-	if (likely(fsm->state[0] == SES && fsm->state[1] == SES &&
-		   (seg->flags & (TCPSTATE_TH_FIN | TCPSTATE_TH_SYN |
-				  TCPSTATE_TH_RST | TCPSTATE_TH_ACK)) ==
-		   TCPSTATE_TH_ACK &&
-		   seg->seq == fsm->end[d] && seg->win &&
-		   (fsm->hist & HB(d, len ? H_D : H_A)))) {
-		fsm->end[d] = seg->seq + len;
-		fsm->pkts[d] += seg->pkts ? seg->pkts : 1;
-		fsm->bytes[d] += len;
-		fsm->win[d] = seg->win;
-		fsm->t_last = (u32)(seg->tstamp >> 24);
+	if (likely(tcpstate_fsm_fast(fsm, seg))) {
 		res->old_state[0] = SES;
 		res->old_state[1] = SES;
 		res->new_state[0] = SES;

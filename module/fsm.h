@@ -197,6 +197,40 @@ enum tcpstate_ts {
 /* Longest history string, with its NUL: each letter at most once a side. */
 #define TCPSTATE_HISTORY_MAX	21
 
+/* History bits (see fsm.c) of a pure ACK and of data sent by `dir`. */
+#define TCPSTATE_HIST_ACK(dir)	(1ULL << ((dir) * 10 + 2))
+#define TCPSTATE_HIST_DATA(dir)	(1ULL << ((dir) * 10 + 3))
+
+/*
+ * The established data path, inline for the hooks: in-order data or a
+ * pure ACK between two ESTABLISHED endpoints, nothing new to record in
+ * the history. Returns false, having changed nothing, for any other
+ * segment: tcpstate_fsm_update() takes those. seg->tstamp may lag the
+ * clock by a few ms here: it only sets t_last, kept to 2^24 ns.
+ */
+static inline bool tcpstate_fsm_fast(struct tcpstate_fsm *fsm,
+				     const struct tcpstate_seg *seg)
+{
+	unsigned int d = seg->dir & 1;
+	u32 len = seg->len;
+
+	if (fsm->state[0] != TCPSTATE_S_ESTABLISHED ||
+	    fsm->state[1] != TCPSTATE_S_ESTABLISHED ||
+	    (seg->flags & (TCPSTATE_TH_FIN | TCPSTATE_TH_SYN |
+			   TCPSTATE_TH_RST | TCPSTATE_TH_ACK)) != TCPSTATE_TH_ACK ||
+	    seg->seq != fsm->end[d] || !seg->win ||
+	    !(fsm->hist & (len ? TCPSTATE_HIST_DATA(d) : TCPSTATE_HIST_ACK(d))))
+		return false;
+	fsm->end[d] = seg->seq + len;
+	fsm->pkts[d] += seg->pkts ? seg->pkts : 1;
+	fsm->bytes[d] += len;
+	fsm->win[d] = seg->win;
+	/* The caller's clock may be coarse: never let t_last go back. */
+	if ((s32)((u32)(seg->tstamp >> 24) - fsm->t_last) > 0)
+		fsm->t_last = (u32)(seg->tstamp >> 24);
+	return true;
+}
+
 void tcpstate_fsm_init(struct tcpstate_fsm *fsm, u64 now);
 void tcpstate_fsm_update(struct tcpstate_fsm *fsm,
 			 const struct tcpstate_seg *seg,

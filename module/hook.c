@@ -27,21 +27,15 @@
 #define TCPSTATE_PRI_IN		(NF_IP_PRI_CONNTRACK + 1)
 #define TCPSTATE_PRI_OUT	NF_IP_PRI_LAST
 
-/* What the hooks learn from one skb. */
+/*
+ * One skb, as the hooks see it: the canonical flow key and the segment.
+ * Every field is written before use, so the stack copy is not zeroed
+ * first (that alone was a tenth of the hook's cost).
+ */
 struct tcpstate_pkt {
-	unsigned int thoff;	/* offset of the TCP header */
-	unsigned int payload;	/* TCP payload bytes, all segments */
-	unsigned int segs;	/* wire segments this skb stands for */
-	struct tcphdr th;
-	union tcpstate_addr src, dst;
-	u8 family;
-};
-
-enum tcpstate_parse {
-	TCPSTATE_PARSE_OK,
-	TCPSTATE_PARSE_NOT_TCP,
-	TCPSTATE_PARSE_FRAGMENT,
-	TCPSTATE_PARSE_MALFORMED,
+	struct tcpstate_key key;
+	struct tcpstate_seg seg;
+	struct tcphdr th_buf;	/* the header, if not in the linear data */
 };
 
 static unsigned int tcpstate_gso_segs(const struct sk_buff *skb,
@@ -57,81 +51,6 @@ static unsigned int tcpstate_gso_segs(const struct sk_buff *skb,
 	return max_t(unsigned int, 1, DIV_ROUND_UP(payload, shinfo->gso_size));
 }
 
-static enum tcpstate_parse tcpstate_parse_tcp(const struct sk_buff *skb,
-					      struct tcpstate_pkt *pkt)
-{
-	const struct tcphdr *th;
-	unsigned int hlen;
-
-	th = skb_header_pointer(skb, pkt->thoff, sizeof(pkt->th), &pkt->th);
-	if (!th)
-		return TCPSTATE_PARSE_MALFORMED;
-	if (th != &pkt->th)
-		pkt->th = *th;
-
-	hlen = pkt->th.doff * 4;
-	if (hlen < sizeof(struct tcphdr) || pkt->thoff + hlen > skb->len)
-		return TCPSTATE_PARSE_MALFORMED;
-
-	pkt->payload = skb->len - pkt->thoff - hlen;
-	pkt->segs = tcpstate_gso_segs(skb, pkt->payload);
-	return TCPSTATE_PARSE_OK;
-}
-
-static enum tcpstate_parse tcpstate_parse_v4(const struct sk_buff *skb,
-					     struct tcpstate_pkt *pkt)
-{
-	const struct iphdr *iph = ip_hdr(skb);
-
-	if (iph->protocol != IPPROTO_TCP)
-		return TCPSTATE_PARSE_NOT_TCP;
-	/* A first fragment carries the whole TCP header: it is tracked. */
-	if (iph->frag_off & htons(IP_OFFSET))
-		return TCPSTATE_PARSE_FRAGMENT;
-
-	pkt->thoff = skb_network_offset(skb) + iph->ihl * 4;
-	pkt->family = AF_INET;
-	pkt->src.ip = iph->saddr;
-	pkt->dst.ip = iph->daddr;
-	return tcpstate_parse_tcp(skb, pkt);
-}
-
-/* The upper-layer protocol a fragment header at `off` announces. */
-static u8 tcpstate_v6_frag_proto(const struct sk_buff *skb, int off)
-{
-	struct frag_hdr _fh;
-	const struct frag_hdr *fh;
-
-	fh = skb_header_pointer(skb, off, sizeof(_fh), &_fh);
-	return fh ? fh->nexthdr : NEXTHDR_NONE;
-}
-
-static enum tcpstate_parse tcpstate_parse_v6(const struct sk_buff *skb,
-					     struct tcpstate_pkt *pkt)
-{
-	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
-	__be16 frag_off = 0;
-	int off;
-
-	off = ipv6_skip_exthdr(skb, skb_network_offset(skb) +
-			       sizeof(struct ipv6hdr), &nexthdr, &frag_off);
-	if (off < 0)
-		return nexthdr == IPPROTO_TCP ? TCPSTATE_PARSE_MALFORMED :
-						TCPSTATE_PARSE_NOT_TCP;
-	/* At a non-first fragment the walk stops on its fragment header. */
-	if (nexthdr == NEXTHDR_FRAGMENT && (frag_off & htons(IP6_OFFSET)))
-		return tcpstate_v6_frag_proto(skb, off) == IPPROTO_TCP ?
-		       TCPSTATE_PARSE_FRAGMENT : TCPSTATE_PARSE_NOT_TCP;
-	if (nexthdr != IPPROTO_TCP)
-		return TCPSTATE_PARSE_NOT_TCP;
-
-	pkt->thoff = off;
-	pkt->family = AF_INET6;
-	pkt->src.in6 = ipv6_hdr(skb)->saddr;
-	pkt->dst.in6 = ipv6_hdr(skb)->daddr;
-	return tcpstate_parse_tcp(skb, pkt);
-}
-
 static u32 tcpstate_be32(const u8 *p)
 {
 	return (u32)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
@@ -144,18 +63,14 @@ static u32 tcpstate_be32(const u8 *p)
  * parser does, parsing stops there and the segment is still tracked.
  */
 static noinline bool tcpstate_parse_options(const struct sk_buff *skb,
-					    const struct tcpstate_pkt *pkt,
+					    unsigned int off, unsigned int len,
 					    struct tcpstate_seg *seg)
 {
-	unsigned int len = pkt->th.doff * 4 - sizeof(struct tcphdr);
 	u8 buf[MAX_TCP_OPTION_SPACE];
 	const u8 *opt;
 	unsigned int i = 0, olen;
 
-	if (!len)
-		return true;
-	opt = skb_header_pointer(skb, pkt->thoff + sizeof(struct tcphdr), len,
-				 buf);
+	opt = skb_header_pointer(skb, off, len, buf);
 	if (!opt)
 		return false;
 	while (i < len) {
@@ -199,69 +114,44 @@ static noinline bool tcpstate_parse_options(const struct sk_buff *skb,
 	return true;
 }
 
-/* <0, 0, >0 as the source address sorts before, equal to, after the dest. */
-static int tcpstate_addr_cmp(const struct tcpstate_pkt *pkt)
-{
-	unsigned int i;
-
-	if (pkt->family == AF_INET)
-		return (int)(ntohl(pkt->src.ip) > ntohl(pkt->dst.ip)) -
-		       (int)(ntohl(pkt->src.ip) < ntohl(pkt->dst.ip));
-	for (i = 0; i < 4; i++) {
-		u32 a = ntohl(pkt->src.in6.s6_addr32[i]);
-		u32 b = ntohl(pkt->dst.in6.s6_addr32[i]);
-
-		if (a != b)
-			return a < b ? -1 : 1;
-	}
-	return 0;
-}
-
 /*
- * The canonical key: the lower (address, port) is side 0. Returns the
- * side that sent this segment.
+ * The TCP header at `thoff`, its ports, flags and sequence numbers into
+ * the packet. Returns its length, or 0 if it is truncated or its data
+ * offset is impossible.
  */
-static unsigned int tcpstate_key_build(const struct tcpstate_pkt *pkt,
-				       struct tcpstate_key *key)
+static unsigned int tcpstate_parse_tcp(const struct sk_buff *skb,
+				       unsigned int thoff,
+				       struct tcpstate_pkt *pkt)
 {
-	int cmp = tcpstate_addr_cmp(pkt);
-	unsigned int side;
+	struct tcpstate_seg *seg = &pkt->seg;
+	const struct tcphdr *th;
+	unsigned int hlen, payload;
 
-	side = cmp > 0 || (!cmp && ntohs(pkt->th.source) > ntohs(pkt->th.dest));
-	memset(key, 0, sizeof(*key));
-	key->family = pkt->family;
-	if (pkt->family == AF_INET) {
-		key->addr[side].ip = pkt->src.ip;
-		key->addr[side ^ 1].ip = pkt->dst.ip;
-	} else {
-		key->addr[side] = pkt->src;
-		key->addr[side ^ 1] = pkt->dst;
-	}
-	key->port[side] = pkt->th.source;
-	key->port[side ^ 1] = pkt->th.dest;
-	return side;
-}
+	th = skb_header_pointer(skb, thoff, sizeof(*th), &pkt->th_buf);
+	if (unlikely(!th))
+		return 0;
+	hlen = th->doff * 4;
+	if (unlikely(hlen < sizeof(*th) || thoff + hlen > skb->len))
+		return 0;
 
-/* Hand one parsed segment to the flow table, keyed canonically. */
-static void tcpstate_track(struct tcpstate_net *tn, const struct sk_buff *skb,
-			   const struct tcpstate_pkt *pkt)
-{
-	struct tcpstate_seg seg = {
-		.tstamp = ktime_get_ns(),
-		.seq = ntohl(pkt->th.seq),
-		.ack = ntohl(pkt->th.ack_seq),
-		.len = pkt->payload,
-		.win = ntohs(pkt->th.window),
-		.pkts = min_t(unsigned int, pkt->segs, U16_MAX),
-		.flags = tcp_flag_byte(&pkt->th),
-	};
-	struct tcpstate_key key;
-	unsigned int side;
-
-	if (pkt->th.syn && !tcpstate_parse_options(skb, pkt, &seg))
-		tcpstate_stat_inc(tn, TCPSTATE_STAT_BAD_OPTIONS);
-	side = tcpstate_key_build(pkt, &key);
-	tcpstate_flow_segment(tn, &key, side, &seg);
+	payload = skb->len - thoff - hlen;
+	pkt->key.port[0] = th->source;
+	pkt->key.port[1] = th->dest;
+	seg->tstamp = 0;	/* read by the flow table, if it needs it */
+	seg->seq = ntohl(th->seq);
+	seg->ack = ntohl(th->ack_seq);
+	seg->len = payload;
+	seg->tsval = 0;
+	seg->tsecr = 0;
+	seg->win = ntohs(th->window);
+	seg->pkts = min_t(unsigned int, tcpstate_gso_segs(skb, payload),
+			  U16_MAX);
+	seg->mss = 0;
+	seg->dir = 0;
+	seg->flags = tcp_flag_byte(th);
+	seg->opt = 0;
+	seg->wscale = 0;
+	return hlen;
 }
 
 static bool tcpstate_seen_elsewhere(const struct sk_buff *skb,
@@ -276,96 +166,171 @@ static bool tcpstate_seen_elsewhere(const struct sk_buff *skb,
 	return skb->skb_iif != 0;
 }
 
+/* The counters every segment moves; `segments` is their sum, on read. */
 static void tcpstate_count(struct tcpstate_net *tn,
 			   const struct nf_hook_state *state,
-			   const struct tcpstate_pkt *pkt)
+			   const struct tcpstate_seg *seg, bool ipv4)
 {
+	struct tcpstate_pcpu_stats __percpu *st = tn->stats;
 	bool in = state->hook == NF_INET_PRE_ROUTING;
 
-	tcpstate_stat_add(tn, TCPSTATE_STAT_SEGMENTS, pkt->segs);
-	tcpstate_stat_add(tn, in ? TCPSTATE_STAT_SEGMENTS_IN :
-			  TCPSTATE_STAT_SEGMENTS_OUT, pkt->segs);
-	tcpstate_stat_add(tn, state->pf == NFPROTO_IPV4 ?
-			  TCPSTATE_STAT_SEGMENTS_IPV4 :
-			  TCPSTATE_STAT_SEGMENTS_IPV6, pkt->segs);
-	tcpstate_stat_add(tn, TCPSTATE_STAT_SKBS, 1);
-	if (pkt->th.rst)
-		tcpstate_stat_add(tn, in ? TCPSTATE_STAT_RSTS_IN :
-				  TCPSTATE_STAT_RSTS_OUT, 1);
-	if (pkt->segs > 1)
-		tcpstate_stat_add(tn, TCPSTATE_STAT_GSO_SKBS, 1);
+	this_cpu_add(st->v[in ? TCPSTATE_STAT_SEGMENTS_IN :
+			   TCPSTATE_STAT_SEGMENTS_OUT], seg->pkts);
+	this_cpu_add(st->v[ipv4 ? TCPSTATE_STAT_SEGMENTS_IPV4 :
+			   TCPSTATE_STAT_SEGMENTS_IPV6], seg->pkts);
+	this_cpu_inc(st->v[TCPSTATE_STAT_SKBS]);
+	if (unlikely(seg->flags & TCPSTATE_TH_RST))
+		this_cpu_inc(st->v[in ? TCPSTATE_STAT_RSTS_IN :
+				   TCPSTATE_STAT_RSTS_OUT]);
+	if (seg->pkts > 1)
+		this_cpu_inc(st->v[TCPSTATE_STAT_GSO_SKBS]);
 }
 
-static unsigned int tcpstate_hook(void *priv, struct sk_buff *skb,
-				  const struct nf_hook_state *state)
+/* A TCP segment at `thoff` whose key holds (source, destination). */
+static __always_inline void
+tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
+		 const struct nf_hook_state *state, unsigned int thoff,
+		 struct tcpstate_pkt *pkt)
 {
-	struct tcpstate_net *tn;
-	struct tcpstate_pkt pkt;
-	enum tcpstate_parse ret;
+	unsigned int hlen = tcpstate_parse_tcp(skb, thoff, pkt);
+	unsigned int side;
 
-	if (tcpstate_seen_elsewhere(skb, state))
-		return NF_ACCEPT;
-
-	if (state->pf == NFPROTO_IPV4)
-		ret = tcpstate_parse_v4(skb, &pkt);
-	else
-		ret = tcpstate_parse_v6(skb, &pkt);
-
-	tn = tcpstate_pernet(state->net);
-	switch (ret) {
-	case TCPSTATE_PARSE_OK:
-		tcpstate_count(tn, state, &pkt);
-		tcpstate_track(tn, skb, &pkt);
-		break;
-	case TCPSTATE_PARSE_FRAGMENT:
-		tcpstate_stat_add(tn, TCPSTATE_STAT_FRAGMENTS, 1);
-		break;
-	case TCPSTATE_PARSE_MALFORMED:
-		tcpstate_stat_add(tn, TCPSTATE_STAT_MALFORMED, 1);
+	if (unlikely(!hlen)) {
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_MALFORMED);
 		net_dbg_ratelimited("malformed TCP header from %s\n",
 				    state->in ? state->in->name : "local");
-		break;
-	case TCPSTATE_PARSE_NOT_TCP:
-		break;
+		return;
 	}
+	if (unlikely(pkt->seg.flags & TCPSTATE_TH_SYN) &&
+	    hlen > sizeof(struct tcphdr) &&
+	    !tcpstate_parse_options(skb, thoff + sizeof(struct tcphdr),
+				    hlen - sizeof(struct tcphdr), &pkt->seg))
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_BAD_OPTIONS);
+	tcpstate_count(tn, state, &pkt->seg, pkt->key.family == AF_INET);
+	side = tcpstate_key_canon(&pkt->key);
+	tcpstate_flow_segment(tn, &pkt->key, side, &pkt->seg);
+}
+
+/* A first fragment carries the whole TCP header: it is tracked. */
+static unsigned int tcpstate_hook_v4(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	struct tcpstate_pkt pkt __uninitialized;
+	struct tcpstate_net *tn = priv;
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (iph->protocol != IPPROTO_TCP || tcpstate_seen_elsewhere(skb, state))
+		return NF_ACCEPT;
+	if (unlikely(iph->frag_off & htons(IP_OFFSET))) {
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_FRAGMENTS);
+		return NF_ACCEPT;
+	}
+	memset(&pkt.key, 0, sizeof(pkt.key));
+	pkt.key.family = AF_INET;
+	pkt.key.addr[0].ip = iph->saddr;
+	pkt.key.addr[1].ip = iph->daddr;
+	tcpstate_segment(tn, skb, state, skb_network_offset(skb) + iph->ihl * 4,
+			 &pkt);
 	return NF_ACCEPT;
 }
 
-static const struct nf_hook_ops tcpstate_hook_ops[] = {
+/* The upper-layer protocol a fragment header at `off` announces. */
+static u8 tcpstate_v6_frag_proto(const struct sk_buff *skb, int off)
+{
+	struct frag_hdr _fh;
+	const struct frag_hdr *fh;
+
+	fh = skb_header_pointer(skb, off, sizeof(_fh), &_fh);
+	return fh ? fh->nexthdr : NEXTHDR_NONE;
+}
+
+/* Where the TCP header starts, or -1 (not TCP), -2 (fragment), -3 (bad). */
+static int tcpstate_v6_thoff(const struct sk_buff *skb)
+{
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	__be16 frag_off = 0;
+	int off;
+
+	if (likely(nexthdr == IPPROTO_TCP))
+		return skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	off = ipv6_skip_exthdr(skb, skb_network_offset(skb) +
+			       sizeof(struct ipv6hdr), &nexthdr, &frag_off);
+	if (off < 0)
+		return nexthdr == IPPROTO_TCP ? -3 : -1;
+	/* At a non-first fragment the walk stops on its fragment header. */
+	if (nexthdr == NEXTHDR_FRAGMENT && (frag_off & htons(IP6_OFFSET)))
+		return tcpstate_v6_frag_proto(skb, off) == IPPROTO_TCP ? -2 : -1;
+	return nexthdr == IPPROTO_TCP ? off : -1;
+}
+
+static unsigned int tcpstate_hook_v6(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	struct tcpstate_pkt pkt __uninitialized;
+	struct tcpstate_net *tn = priv;
+	int thoff;
+
+	if (tcpstate_seen_elsewhere(skb, state))
+		return NF_ACCEPT;
+	thoff = tcpstate_v6_thoff(skb);
+	if (thoff < 0) {
+		if (thoff == -2)
+			tcpstate_stat_inc(tn, TCPSTATE_STAT_FRAGMENTS);
+		else if (thoff == -3)
+			tcpstate_stat_inc(tn, TCPSTATE_STAT_MALFORMED);
+		return NF_ACCEPT;
+	}
+	memset(&pkt.key, 0, sizeof(pkt.key));
+	pkt.key.family = AF_INET6;
+	pkt.key.addr[0].in6 = ipv6_hdr(skb)->saddr;
+	pkt.key.addr[1].in6 = ipv6_hdr(skb)->daddr;
+	tcpstate_segment(tn, skb, state, thoff, &pkt);
+	return NF_ACCEPT;
+}
+
+/*
+ * Each namespace registers its own copy, whose priv is its tcpstate_net:
+ * the hooks need no per-packet lookup of the namespace's state.
+ */
+static const struct nf_hook_ops tcpstate_hook_ops[TCPSTATE_HOOKS] = {
 	{
-		.hook = tcpstate_hook,
+		.hook = tcpstate_hook_v4,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
 		.priority = TCPSTATE_PRI_IN,
 	},
 	{
-		.hook = tcpstate_hook,
+		.hook = tcpstate_hook_v4,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_POST_ROUTING,
 		.priority = TCPSTATE_PRI_OUT,
 	},
 	{
-		.hook = tcpstate_hook,
+		.hook = tcpstate_hook_v6,
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_PRE_ROUTING,
 		.priority = TCPSTATE_PRI_IN,
 	},
 	{
-		.hook = tcpstate_hook,
+		.hook = tcpstate_hook_v6,
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_POST_ROUTING,
 		.priority = TCPSTATE_PRI_OUT,
 	},
 };
 
-int tcpstate_hook_net_init(struct net *net)
+int tcpstate_hook_net_init(struct tcpstate_net *tn)
 {
-	return nf_register_net_hooks(net, tcpstate_hook_ops,
-				     ARRAY_SIZE(tcpstate_hook_ops));
+	unsigned int i;
+
+	for (i = 0; i < TCPSTATE_HOOKS; i++) {
+		tn->hook_ops[i] = tcpstate_hook_ops[i];
+		tn->hook_ops[i].priv = tn;
+	}
+	return nf_register_net_hooks(tn->net, tn->hook_ops, TCPSTATE_HOOKS);
 }
 
-void tcpstate_hook_net_exit(struct net *net)
+void tcpstate_hook_net_exit(struct tcpstate_net *tn)
 {
-	nf_unregister_net_hooks(net, tcpstate_hook_ops,
-				ARRAY_SIZE(tcpstate_hook_ops));
+	nf_unregister_net_hooks(tn->net, tn->hook_ops, TCPSTATE_HOOKS);
 }

@@ -131,6 +131,10 @@ u64 tcpstate_stat_read(const struct tcpstate_net *tn, enum tcpstate_stat stat)
 	u64 sum = 0;
 	int cpu;
 
+	/* The hooks count each segment once, by direction. */
+	if (stat == TCPSTATE_STAT_SEGMENTS)
+		return tcpstate_stat_read(tn, TCPSTATE_STAT_SEGMENTS_IN) +
+		       tcpstate_stat_read(tn, TCPSTATE_STAT_SEGMENTS_OUT);
 	for_each_possible_cpu(cpu)
 		sum += READ_ONCE(per_cpu_ptr(tn->stats, cpu)->v[stat]);
 	return sum;
@@ -185,7 +189,7 @@ static int __net_init tcpstate_net_init(struct net *net)
 	if (err)
 		goto err_flows;
 
-	err = tcpstate_hook_net_init(net);
+	err = tcpstate_hook_net_init(tn);
 	if (err)
 		goto err_proc;
 
@@ -218,7 +222,7 @@ static void __net_exit tcpstate_net_pre_exit(struct net *net)
 	spin_lock_bh(&tcpstate_nets_lock);
 	list_del(&tn->all);
 	spin_unlock_bh(&tcpstate_nets_lock);
-	tcpstate_hook_net_exit(net);
+	tcpstate_hook_net_exit(tn);
 }
 
 static void __net_exit tcpstate_net_exit(struct net *net)

@@ -577,38 +577,33 @@ static int tcpstate_nl_flow_dumpit(struct sk_buff *skb,
 	return err < 0 ? err : 0;
 }
 
-/* Find one flow by its tuple, in either order. Walks the table: rare. */
+/* Find one flow by its tuple, in either order: a hash lookup. */
 static int tcpstate_nl_flow_find(struct tcpstate_net *tn,
 				 const struct tcpstate_nl_filter *flt,
 				 struct tcpstate_nl_flow *f)
 {
-	struct rhashtable_iter iter;
 	struct tcpstate_flow *flow;
-	int err = -ENOENT;
-	bool hit;
+	struct tcpstate_key key;
+	bool hit = false;
 
-	rhashtable_walk_enter(&tn->flows, &iter);
-	rhashtable_walk_start(&iter);
-	while ((flow = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(flow)) {
-			if (PTR_ERR(flow) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (flow->key.family != flt->family)
-			continue;
+	memset(&key, 0, sizeof(key));
+	key.family = flt->family;
+	key.addr[0] = flt->addr[1];
+	key.port[0] = flt->port[1];
+	key.addr[1] = flt->addr[2];
+	key.port[1] = flt->port[2];
+	tcpstate_key_canon(&key);
+
+	rcu_read_lock();
+	flow = tcpstate_flow_lookup(tn, &key);
+	if (flow) {
 		spin_lock_bh(&flow->lock);
 		tcpstate_nl_flow_read(flow, f);
 		hit = !flow->dead;
 		spin_unlock_bh(&flow->lock);
-		if (hit && tcpstate_nl_match_addr(flt, f)) {
-			err = 0;
-			break;
-		}
 	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	return err;
+	rcu_read_unlock();
+	return hit ? 0 : -ENOENT;
 }
 
 static int tcpstate_nl_flow_get_doit(struct sk_buff *skb,
@@ -619,8 +614,7 @@ static int tcpstate_nl_flow_get_doit(struct sk_buff *skb,
 		TCPSTATE_A_FLOW_CLIENT_PORT, TCPSTATE_A_FLOW_SERVER_ADDR,
 		TCPSTATE_A_FLOW_SERVER_PORT,
 	};
-	struct tcpstate_nl_filter flt = { .addrs = BIT(1) | BIT(2),
-					  .ports = BIT(1) | BIT(2) };
+	struct tcpstate_nl_filter flt = {};
 	struct tcpstate_nl_flow f;
 	struct nlattr **tb = info->attrs;
 	struct sk_buff *msg;
@@ -656,11 +650,6 @@ static int tcpstate_nl_flow_get_doit(struct sk_buff *skb,
 	flt.port[2] = nla_get_be16(tb[TCPSTATE_A_FLOW_SERVER_PORT]);
 
 	err = tcpstate_nl_flow_find(tcpstate_nl_net(skb), &flt, &f);
-	if (err == -ENOENT) {
-		swap(flt.addr[1], flt.addr[2]);
-		swap(flt.port[1], flt.port[2]);
-		err = tcpstate_nl_flow_find(tcpstate_nl_net(skb), &flt, &f);
-	}
 	if (err) {
 		NL_SET_ERR_MSG(info->extack, "no such flow");
 		return err;

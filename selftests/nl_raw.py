@@ -5,6 +5,10 @@
 For each case prints one line "NAME errno=N msg=MESSAGE" (msg=- when the
 kernel gave none). The kernel must answer every one with an error, and
 must still answer a good request afterwards ("sane ok" last).
+
+nl_raw.py get FAMILY CLIENT CPORT SERVER SPORT: one flow-get request (not
+a dump); prints "CLIENT_STATE SERVER_STATE CLIENT_BYTES SERVER_BYTES" of
+the flow, or "errno=N msg=MESSAGE".
 """
 import os
 import socket
@@ -24,6 +28,10 @@ CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
 # from include/uapi/tcpstate.h
 CMD_STATS_GET, CMD_FLOW_GET, CMD_CONFIG_SET = 1, 2, 5
 A_FLOW_FAMILY, A_FLOW_FILTER = 2, 31
+A_FLOW_CLIENT_ADDR, A_FLOW_CLIENT_PORT = 3, 4
+A_FLOW_SERVER_ADDR, A_FLOW_SERVER_PORT = 5, 6
+A_FLOW_CLIENT_STATE, A_FLOW_SERVER_STATE = 7, 8
+A_FLOW_CLIENT_BYTES, A_FLOW_SERVER_BYTES = 15, 17
 A_FILTER_FAMILY, A_FILTER_ADDR = 1, 5
 A_CONFIG_TIMEOUT_TIME_WAIT, A_CONFIG_MAX_FLOWS = 6, 8
 
@@ -84,7 +92,29 @@ class Genl:
                 msgs.append(body)
 
 
+def flow_get(argv):
+    fam = {"inet": socket.AF_INET, "inet6": socket.AF_INET6}[argv[0]]
+    g = Genl()
+    payload = attr(A_FLOW_FAMILY, bytes([fam]))
+    for a, p, (ta, tp) in ((argv[1], argv[2], (A_FLOW_CLIENT_ADDR,
+                                               A_FLOW_CLIENT_PORT)),
+                           (argv[3], argv[4], (A_FLOW_SERVER_ADDR,
+                                               A_FLOW_SERVER_PORT))):
+        payload += attr(ta, socket.inet_pton(fam, a))
+        payload += attr(tp, struct.pack("!H", int(p)))
+    (err, msg), msgs = g.talk(g.family, CMD_FLOW_GET, payload)
+    if err or len(msgs) != 1:
+        print("errno=%d msg=%s replies=%d" % (err, msg or "-", len(msgs)))
+        return
+    a = Genl.attrs(msgs[0])
+    print(a[A_FLOW_CLIENT_STATE][0], a[A_FLOW_SERVER_STATE][0],
+          struct.unpack("=Q", a[A_FLOW_CLIENT_BYTES])[0],
+          struct.unpack("=Q", a[A_FLOW_SERVER_BYTES])[0])
+
+
 def main():
+    if sys.argv[1:2] == ["get"]:
+        return flow_get(sys.argv[2:])
     g = Genl()
     f = g.family
     u32 = lambda v: struct.pack("=I", v)

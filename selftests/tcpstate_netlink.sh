@@ -275,6 +275,34 @@ test_bad_input()
 	grep -q "out of range" <<< "$err"
 }
 
+# A flow-get request finds each flow of the dump by its tuple, given in
+# either order, with the dump's states and bytes; a tuple with no flow gets
+# ENOENT.
+test_flow_get()
+{
+	local fam src sport dst dport cs ss cb sb want n=0
+	mixed_flows quiet
+	while read -r fam src sport dst dport cs ss cb sb; do
+		want="$cs $ss $cb $sb"
+		assert_eq "get $src $sport $dst $dport" "$want" \
+			"$(ip netns exec "$b" python3 "$SELFTESTS/nl_raw.py" get \
+				"$fam" "$src" "$sport" "$dst" "$dport")"
+		assert_eq "get $dst $dport $src $sport" "$want" \
+			"$(ip netns exec "$b" python3 "$SELFTESTS/nl_raw.py" get \
+				"$fam" "$dst" "$dport" "$src" "$sport")"
+		n=$((n + 1))
+	done < <(ts "$b" flows -j | python3 -c '
+import json, sys
+st = "NONE CLOSED LISTEN SYN_SENT SYN_RECEIVED ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 CLOSE_WAIT CLOSING LAST_ACK TIME_WAIT".split()
+for f in json.load(sys.stdin):
+    print(f["family"], f["src"], f["sport"], f["dst"], f["dport"],
+          st.index(f["client_state"]), st.index(f["server_state"]),
+          f["client_bytes"], f["server_bytes"])')
+	assert_eq "flows looked up" 3 "$n"
+	ip netns exec "$b" python3 "$SELFTESTS/nl_raw.py" get inet \
+		10.0.1.1 1 10.0.1.2 2 | grep -q "^errno=2 msg=no such flow "
+}
+
 test_unprivileged()
 {
 	local err
@@ -369,6 +397,7 @@ run_test json_keys test_json_keys
 run_test filters test_filters
 run_test monitor_transitions test_monitor_transitions
 run_test bad_input test_bad_input
+run_test flow_get test_flow_get
 run_test unprivileged test_unprivileged
 run_test dump_100k_flows test_dump_100k
 run_test two_namespaces test_two_namespaces

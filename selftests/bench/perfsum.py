@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""perfsum.py [CALLS]: tcpstate's share of `perf script -F period,ip,sym`.
+"""perfsum.py [CALLS]: tcpstate's share of `perf script -F period,ip,sym,symoff`.
 
 Reads perf script's text (recorded with -g) on stdin. With -icount a
 cpu-clock period in ns is that many guest instructions; CALLS, the number
@@ -9,12 +9,15 @@ call. A sample whose call chain goes through
 tcpstate_hook is tcpstate's; prints that share of all samples, tcpstate's
 share of the non-idle samples, what those samples' leaf functions were
 (self cost under the hook), and the inclusive share of each tcpstate_*
-function.
+function. With PERFSUM_OFFSETS=N in the environment, also the N hottest
+leaf instructions (symbol+offset) under the hook, to read beside
+`objdump -d module/tcpstate.ko`.
 """
 import collections
+import os
 import sys
 
-ROOT = "tcpstate_hook"
+ROOT = "tcpstate_hook"  # tcpstate_hook_v4, tcpstate_hook_v6
 IDLE = ("native_safe_halt", "default_idle", "amd_e400_idle", "cpu_idle")
 
 
@@ -30,7 +33,7 @@ def samples(lines):
         elif line.startswith("\t"):
             parts = line.split()
             if len(parts) >= 2:
-                stack.append(parts[1].split("+")[0])
+                stack.append(parts[1])
         else:
             period, stack = int(line.split()[0]), []
     if stack:
@@ -42,16 +45,21 @@ def main():
     total = idle = mine = 0
     leaf = collections.Counter()
     incl = collections.Counter()
-    for period, st in samples(sys.stdin):
+    offsets = int(os.environ.get("PERFSUM_OFFSETS", "0"))
+    at = collections.Counter()
+    for period, full in samples(sys.stdin):
+        st = [f.split("+")[0] for f in full]
         total += period
         if st[0] in IDLE:
             idle += period
             continue
-        if ROOT not in st:
+        roots = [i for i, f in enumerate(st) if f.startswith(ROOT)]
+        if not roots:
             continue
         mine += period
         leaf[st[0]] += period
-        for f in set(st[:st.index(ROOT) + 1]):
+        at[full[0]] += period
+        for f in set(st[:roots[-1] + 1]):
             if f.startswith("tcpstate_"):
                 incl[f] += period
     busy = total - idle
@@ -69,6 +77,11 @@ def main():
     print("leaf functions under %s, %% of busy samples:" % ROOT)
     for f, n in leaf.most_common(15):
         print("  %6.2f%%  %s" % (100.0 * n / busy, f))
+
+    if offsets:
+        print("hottest instructions under %s, instructions per call:" % ROOT)
+        for f, n in at.most_common(offsets):
+            print("  %6.1f  %s" % (n / max(calls, 1), f))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ record()
 	calls=$(($(tcpstate_stat "$a" skbs) + $(tcpstate_stat "$b" skbs)))
 	echo "segments a $(tcpstate_stat "$a" segments) b $(tcpstate_stat "$b" segments)," \
 	     "skbs a $(tcpstate_stat "$a" skbs) b $(tcpstate_stat "$b" skbs)"
-	perf script -i "$data" -F period,ip,sym 2> /dev/null |
+	perf script -i "$data" -F period,ip,sym,symoff 2> /dev/null |
 		python3 selftests/bench/perfsum.py "$calls"
 }
 
