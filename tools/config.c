@@ -156,11 +156,8 @@ int cmd_config(int argc, char *argv[])
 	memset(&cfg, 0, sizeof(cfg));
 	/* options anywhere: no value of config set starts with '-' */
 	while ((c = getopt_long(argc, argv, "jph", opts, NULL)) != -1) {
-		if (c == 'j' || c == 'p') {
-			json |= c == 'j';
-			pretty |= c == 'p';
+		if (out_option(c, &json, &pretty))
 			continue;
-		}
 		fprintf(c == 'h' ? stdout : stderr, USAGE, prog, prog);
 		return c == 'h' ? EXIT_OK : EXIT_USAGE;
 	}

@@ -70,6 +70,7 @@ enum {
 struct ts_out;
 
 struct ts_out *out_new(FILE *f, bool json, bool pretty);
+bool out_option(int c, bool *json, bool *pretty);
 int out_free(struct ts_out *o);
 bool out_is_json(const struct ts_out *o);
 void out_list_begin(struct ts_out *o);

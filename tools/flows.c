@@ -356,13 +356,9 @@ int cmd_flows(int argc, char *argv[])
 
 	/* options may come anywhere: no filter value starts with '-' */
 	while ((c = getopt_long(argc, argv, "jp46h", opts, NULL)) != -1) {
+		if (out_option(c, &json, &pretty))
+			continue;
 		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'p':
-			pretty = true;
-			break;
 		case '4':
 			f.family = AF_INET;
 			break;

@@ -28,11 +28,8 @@ int cmd_flush(int argc, char *argv[])
 	int c, err;
 
 	while ((c = getopt(argc, argv, "jph")) != -1) {
-		if (c == 'j' || c == 'p') {
-			json |= c == 'j';
-			pretty |= c == 'p';
+		if (out_option(c, &json, &pretty))
 			continue;
-		}
 		fprintf(c == 'h' ? stdout : stderr,
 			"Usage: %s flush [-j] [-p]\n", prog);
 		return c == 'h' ? EXIT_OK : EXIT_USAGE;

@@ -155,11 +155,8 @@ int cmd_listeners(int argc, char *argv[])
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "jph", opts, NULL)) != -1) {
-		if (c == 'j' || c == 'p') {
-			json |= c == 'j';
-			pretty |= c == 'p';
+		if (out_option(c, &json, &pretty))
 			continue;
-		}
 		fprintf(c == 'h' ? stdout : stderr,
 			"Usage: %s listeners [-j] [-p]\n", prog);
 		return c == 'h' ? EXIT_OK : EXIT_USAGE;

@@ -289,6 +289,18 @@ static void text_clear(struct ts_out *o)
 
 /* ---- the writer ---- */
 
+/* -j (JSON) and -p (pretty JSON), which every listing takes: was c one? */
+bool out_option(int c, bool *json, bool *pretty)
+{
+	if (c == 'j')
+		*json = true;
+	else if (c == 'p')
+		*pretty = true;
+	else
+		return false;
+	return true;
+}
+
 struct ts_out *out_new(FILE *f, bool json, bool pretty)
 {
 	struct ts_out *o = calloc(1, sizeof(*o));

@@ -678,13 +678,9 @@ int cmd_replay(int argc, char *argv[])
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt(argc, argv, "jph")) != -1) {
+		if (out_option(c, &json, &pretty))
+			continue;
 		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'p':
-			pretty = true;
-			break;
 		case 'h':
 			return replay_usage(stdout);
 		default:

@@ -188,13 +188,9 @@ int cmd_stats(int argc, char *argv[])
 
 	memset(&st, 0, sizeof(st));
 	while ((c = getopt_long(argc, argv, "jph", opts, NULL)) != -1) {
+		if (out_option(c, &json, &pretty))
+			continue;
 		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'p':
-			pretty = true;
-			break;
 		case 'P':
 			prom = true;
 			break;
