@@ -65,7 +65,8 @@ static void fill_tcp(struct tcphdr *th, uint16_t sport, uint16_t dport,
 
 int main(int argc, char *argv[])
 {
-	unsigned long count = 1000, sent = 0;
+	unsigned long count = 1000, sent = 0, refused = 0;
+	int last_errno = 0;
 	double secs = 0, t0;
 	int v6 = 0, opt, fd, sport = 40000;
 	struct sockaddr_storage dst = { 0 };
@@ -159,14 +160,19 @@ int main(int argc, char *argv[])
 		}
 		if (ret < 0) {
 			/* a full queue, or a netfilter verdict: try again */
-			if (errno == ENOBUFS || errno == EAGAIN || errno == EPERM)
+			if (errno == ENOBUFS || errno == EAGAIN || errno == EPERM) {
+				refused++;
+				last_errno = errno;
 				continue;
+			}
 			perror("synflood: sendto");
 			return 1;
 		}
 		sent++;
 	}
 	t0 = now() - t0;
-	printf("sent %lu in %.3f s (%.0f/s)\n", sent, t0, t0 > 0 ? sent / t0 : 0);
+	printf("sent %lu in %.3f s (%.0f/s), %lu refused%s%s\n", sent, t0,
+	       t0 > 0 ? sent / t0 : 0, refused, refused ? ": " : "",
+	       refused ? strerror(last_errno) : "");
 	return 0;
 }
