@@ -141,7 +141,9 @@ test_unload_under_traffic()
 	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2
 	ip netns exec "$b" iperf3 -s -1 -p 5201 > /dev/null &
 	busywait 30000 listening "$b" 5201
-	ip netns exec "$a" iperf3 -c 10.0.1.2 -p 5201 -t 4 > /dev/null &
+	# long enough to be seen connected, even on the slow debug kernel
+	ip netns exec "$a" iperf3 -c 10.0.1.2 -p 5201 -t $((4 * WAIT_SCALE)) \
+		> /dev/null &
 	pid=$!
 	busywait 30000 connected "$a" 5201
 	while kill -0 "$pid" 2>/dev/null && [ $n -lt 20 ]; do

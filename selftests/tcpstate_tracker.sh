@@ -146,10 +146,22 @@ test_last_ack()
 		"$(tcpstate_state "$b" "$SA" "$SP" "$CA" "$CP")"
 }
 
+# keep_ended_flows: in a and b an ended flow stays listed (10 min, not
+# timeout_closed_ms) however slow the checks after it are.
+keep_ended_flows()
+{
+	local ns
+	for ns in "$a" "$b"; do
+		ip netns exec "$ns" "$SELFTESTS/../tools/tcpstate" config set \
+			timeout_closed_ms 600000 > /dev/null
+	done
+}
+
 refused()
 {
 	local fail
 	two_hosts
+	keep_ended_flows
 	addresses "$1"
 	ip netns exec "$a" "$TCPGEN" connect "$SA" 8005 2>/dev/null && fail "port 8005 answered"
 	busywait 30000 wire_quiet "$a" "$b"
@@ -168,7 +180,9 @@ test_refused_v6() { refused 6; }
 test_syn_dropped()
 {
 	defer reload_module
-	reload_module timeout_syn_sent_ms=2000 gc_interval_ms=200
+	# SYN retransmissions come 1, 2, 4, 8 s apart: with 8 s the flow lives
+	# until the 8 s gap, however slow the checks below are
+	reload_module timeout_syn_sent_ms=8000 gc_interval_ms=200
 	two_hosts
 	addresses 4
 	ip netns exec "$b" nft -f - <<-NFT
@@ -187,7 +201,7 @@ test_syn_dropped()
 	check_endpoint "$a" "$CA" "$CP" "$SA" "$SP"
 	assert_eq "conn_state" S0 "$(flow_field "$a" "$CA" "$CP" "$SA" "$SP" conn_state)"
 	ctl cli close c
-	wait_eq 10000 ABSENT tcpstate_state "$a" "$CA" "$CP" "$SA" "$SP"
+	wait_eq 20000 ABSENT tcpstate_state "$a" "$CA" "$CP" "$SA" "$SP"
 	[ "$(tcpstate_stat "$a" flows_expired)" -ge 1 ] || fail "no expiry counted"
 }
 
@@ -195,12 +209,12 @@ linger_abort()
 {
 	local line
 	two_hosts
+	keep_ended_flows
 	established "$1" 8007
 	ctl cli send c 1000
 	ctl srv recv s 1000
 	ctl cli abort c
 	check_both
-	# one read: an ended flow lingers only timeout_closed_ms
 	line=$(flow_line "$b" "$CA" "$CP" "$SA" "$SP")
 	echo "  $line"
 	assert_eq "conn_state, close_reason" "RSTO rst_client" \
