@@ -67,8 +67,12 @@ build/%: selftests/%.c
 	@mkdir -p build
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $<
 
+# The VM suites run in two VMs side by side, VM_SMP vCPUs each: two VMs
+# of one vCPU keep both cores here busy without overcommitting them.
+VM_SMP ?= 1
+
 check: all $(SELFTEST_BINS)
-	@selftests/check.sh --kernel $(KREL)
+	@selftests/check.sh --kernel $(KREL) --smp $(VM_SMP)
 
 demo: all $(SELFTEST_BINS)
 	@$(VM) -- selftests/demo.sh
@@ -92,8 +96,8 @@ bench: all $(SELFTEST_BINS) $(BENCH_BINS)
 check-debug: tools $(SELFTEST_BINS)
 	@kdir=$$(scripts/debug-kernel.sh) && \
 	$(MAKE) --no-print-directory module KDIR=$$kdir && \
-	selftests/vm/run.sh --kernel $$(cat $$kdir/../krel) --mem 4096 \
-		--timeout 7200 -- selftests/vm-tests.sh $(SUITES)
+	selftests/check.sh --kernel $$(cat $$kdir/../krel) --smp $(VM_SMP) \
+		--mem 4096 --timeout 14400 --vm-only $(SUITES)
 
 bench-fsm:
 	$(MAKE) -C selftests/unit bench

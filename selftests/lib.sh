@@ -24,7 +24,7 @@ ktap_plan()
 # run_test NAME FUNCTION [ARGS...]
 run_test()
 {
-	local name=$1 log rc
+	local name=$1 log rc start=${EPOCHREALTIME/[.,]/}
 	shift
 	log=$(mktemp)
 	KTAP_NR=$((KTAP_NR + 1))
@@ -34,6 +34,8 @@ run_test()
 	   ! { kernel_clean && no_leaks; } >> "$log" 2>&1; then
 		rc=1
 	fi
+	start=$(( (${EPOCHREALTIME/[.,]/} - start) / 100000 ))
+	echo "# $name took $((start / 10)).$((start % 10)) s"
 	if [ $rc -eq 0 ]; then
 		echo "ok $KTAP_NR $name"
 		KTAP_PASS=$((KTAP_PASS + 1))
@@ -199,6 +201,19 @@ tcpstate_stat()
 		END { exit !f }' /proc/net/tcpstate/stats
 }
 
+# keep_ended_flows NS...: in each NS an ended flow stays listed for 10 min
+# (not timeout_closed_ms or timeout_time_wait_ms), however slow the checks
+# after it are.
+keep_ended_flows()
+{
+	local ns
+	for ns; do
+		ip netns exec "$ns" "$SELFTESTS/../tools/tcpstate" config set \
+			timeout_closed_ms 600000 timeout_time_wait_ms 600000 \
+			> /dev/null || fail "cannot keep ended flows in $ns"
+	done
+}
+
 # nstat_abs NS COUNTER: the kernel's own SNMP counter in NS.
 nstat_abs()
 {
@@ -235,13 +250,14 @@ kernel_clean()
 # A program that dies before that line counts as one more failure.
 ktap_suite()
 {
-	local name=$1 out rc p f s
+	local name=$1 out rc p f s start=$SECONDS
 	shift
 	out=$(mktemp)
 	KTAP_NR=$((KTAP_NR + 1))
 	echo "# Subtest: $name"
 	"$@" 2>&1 | tee "$out" | sed -u 's/^/    /'
 	rc=${PIPESTATUS[0]}
+	echo "# $name took $((SECONDS - start)) s"
 	read -r p f s < <(tail -n 1 "$out" | sed -n \
 		's/^\([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}$/\1 \2 \4/p')
 	rm -f "$out"

@@ -128,40 +128,41 @@ test_server_close()
 
 # The client's last ACK is dropped before it leaves: the server sits in
 # LAST_ACK, retransmitting its FIN, until the drop is lifted.
+# The kernel ends the client's TIME_WAIT 60 s after the first FIN, while
+# tcpstate keeps an endpoint's state as long as its flow lives: on a slow
+# kernel (the debug kernel) the retransmitted FIN can come after that, and
+# then only the server is compared at the end.
 test_last_ack()
 {
+	local fin
 	two_hosts
 	established 4 8004
 	ctl cli shutdown c
 	check_both
 	drop_acks "$a" 8004
+	fin=$SECONDS
 	ctl srv close s
 	check_both
 	assert_eq "server" LAST_ACK "$(tcpstate_state "$b" "$SA" "$SP" "$CA" "$CP")"
 	assert_eq "client" TIME_WAIT "$(tcpstate_state "$a" "$CA" "$CP" "$SA" "$SP")"
 	ip netns exec "$a" nft delete table inet t
 	wait_eq 20000 CLOSED ss_state "$b" "$SP" "$CA" "$CP"
-	check_both
+	busywait 30000 wire_quiet "$a" "$b"
+	if [ $((SECONDS - fin)) -lt 50 ]; then
+		check_endpoint "$a" "$CA" "$CP" "$SA" "$SP"
+	else
+		echo "  $((SECONDS - fin)) s since the FIN: client not compared"
+	fi
+	check_endpoint "$b" "$SA" "$SP" "$CA" "$CP"
 	assert_eq "server after the retransmitted FIN is acked" CLOSED \
 		"$(tcpstate_state "$b" "$SA" "$SP" "$CA" "$CP")"
-}
-
-# keep_ended_flows: in a and b an ended flow stays listed (10 min, not
-# timeout_closed_ms) however slow the checks after it are.
-keep_ended_flows()
-{
-	local ns
-	for ns in "$a" "$b"; do
-		ip netns exec "$ns" "$SELFTESTS/../tools/tcpstate" config set \
-			timeout_closed_ms 600000 > /dev/null
-	done
 }
 
 refused()
 {
 	local fail
 	two_hosts
-	keep_ended_flows
+	keep_ended_flows "$a" "$b"
 	addresses "$1"
 	ip netns exec "$a" "$TCPGEN" connect "$SA" 8005 2>/dev/null && fail "port 8005 answered"
 	busywait 30000 wire_quiet "$a" "$b"
@@ -209,7 +210,7 @@ linger_abort()
 {
 	local line
 	two_hosts
-	keep_ended_flows
+	keep_ended_flows "$a" "$b"
 	established "$1" 8007
 	ctl cli send c 1000
 	ctl srv recv s 1000

@@ -54,6 +54,7 @@ if [ "$TCPSTATE_LOAD_MODULE" = 1 ] &&
 fi
 
 cd "$TCPSTATE_REPO" || finish 125
+: > "$job/started"
 bash -c "$TCPSTATE_CMD"
 status=$?
 

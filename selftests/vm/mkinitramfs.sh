@@ -36,5 +36,5 @@ done
 
 mkdir -p "$(dirname "$out")"
 touch "$work/lib/modules/order"
-(cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
-mv "$out.tmp" "$out"
+(cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.$$"
+mv "$out.$$" "$out"
