@@ -158,8 +158,9 @@ test_alloc_failure()
 	ip netns exec "$b" socat -T 30 TCP-LISTEN:7000,fork,reuseaddr SYSTEM:'echo hi' &
 	defer "kill $! 2>/dev/null"
 	busywait 30000 listening "$b" 7000
+	# -t 10: a client waits for "hi" after sending its FIN (not 0.5 s)
 	for i in $(seq 30); do
-		ip netns exec "$a" socat -T 10 - TCP:10.0.1.2:7000 < /dev/null | grep -q hi ||
+		ip netns exec "$a" socat -t 10 -T 10 - TCP:10.0.1.2:7000 < /dev/null | grep -q hi ||
 			fail "connection $i failed"
 	done
 	# the failures fall on a, b or both, as the global count wraps
@@ -178,7 +179,7 @@ test_alloc_failure()
 	# with the fault off, a new connection is tracked again
 	echo 0 > /sys/module/tcpstate/parameters/fail_alloc_every
 	ok=$(tcpstate_stat "$b" handshakes)
-	ip netns exec "$a" socat -T 10 - TCP:10.0.1.2:7000 < /dev/null | grep -q hi
+	ip netns exec "$a" socat -t 10 -T 10 - TCP:10.0.1.2:7000 < /dev/null | grep -q hi
 	wait_eq 30000 $((ok + 1)) tcpstate_stat "$b" handshakes
 	kernel_clean
 }
@@ -186,14 +187,13 @@ test_alloc_failure()
 test_flush_empties_slab()
 {
 	pair
-	# a client that gives up before "hi" arrives is reset: its flows
-	# must not expire before all 20 are counted
+	# however slow the loop, no flow expires before all 20 are counted
 	keep_ended_flows "$a" "$b"
 	ip netns exec "$b" socat -T 30 TCP-LISTEN:7000,fork,reuseaddr SYSTEM:'echo hi' &
 	defer "kill $! 2>/dev/null"
 	busywait 30000 listening "$b" 7000
 	for i in $(seq 20); do
-		ip netns exec "$a" socat -T 10 - TCP:10.0.1.2:7000 < /dev/null > /dev/null
+		ip netns exec "$a" socat -t 10 -T 10 - TCP:10.0.1.2:7000 < /dev/null > /dev/null
 	done
 	wait_ge 30000 20 tcpstate_stat "$b" flows
 	run ip netns exec "$a" tcpstate flush
