@@ -1,15 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# profile.sh [bulk|connrate|flood]...: where the guest's instructions go
-# with tcpstate loaded. Run in the bench VM:
+# profile.sh [bulk|connrate|flood|connrate-diff]...: where the guest's
+# instructions go with tcpstate loaded. Run in the bench VM:
 #
 #   selftests/vm/run.sh --icount --no-module -- selftests/bench/profile.sh
 #
 # There is no PMU under TCG, so perf samples the software cpu-clock event;
 # with -icount guest time is the instruction count, so the samples are
 # spread in proportion to instructions executed. Prints the top symbols
-# and tcpstate's share of each workload.
+# and tcpstate's share of each workload. connrate-diff profiles short
+# connections without the module, then with it, and prints the
+# instructions per connection each symbol gained or lost (perfdiff.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source selftests/lib.sh
@@ -19,13 +21,14 @@ mkdir -p $BIN
 cp build/bench/connrate build/synflood $BIN/
 trap cleanup_ns EXIT
 in_ns() { ip netns exec "$@"; }
-grep -q '^tcpstate ' /proc/modules || insmod module/tcpstate.ko
+load() { grep -q '^tcpstate ' /proc/modules || insmod module/tcpstate.ko; }
 
 # record NAME COMMAND...: profile the whole guest while COMMAND runs.
 record()
 {
 	local name=$1 data=$BIN/perf.$1 calls
 	shift
+	load
 	perf record -q -e cpu-clock -F 10000 -a -g -o "$data" -- "$@" > /dev/null 2>&1
 	echo "## $name: top symbols (share of all guest instructions)"
 	perf report -i "$data" --stdio --no-children --sort sym -g none \
@@ -72,6 +75,34 @@ flood()
 	busywait 5000 listening "$b" 8080
 	record flood ip netns exec "$a" $BIN/synflood -n 1000000000 -s 1 10.64.0.0 10.0.1.2 8080
 	cleanup_ns
+}
+
+# connrate_once DATA: short connections for 2 s, profiled into DATA;
+# prints how many connections completed.
+connrate_once()
+{
+	pair
+	in_ns "$a" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	in_ns "$b" $BIN/connrate server 8080 &
+	busywait 5000 listening "$b" 8080
+	perf record -q -e cpu-clock -F 10000 -a -g -o "$1" -- \
+		ip netns exec "$a" $BIN/connrate client -s 2 10.0.1.2 8080 \
+		2> /dev/null | awk '{ print $2 }'
+	cleanup_ns
+}
+
+connrate-diff()
+{
+	local n0 n1
+
+	rmmod tcpstate 2> /dev/null || true
+	n0=$(connrate_once $BIN/perf.none)
+	load
+	n1=$(connrate_once $BIN/perf.tcpstate)
+	echo "## connrate-diff: $n0 connections without tcpstate, $n1 with"
+	perf script -i $BIN/perf.none -F period,ip,sym > $BIN/none.txt 2> /dev/null
+	perf script -i $BIN/perf.tcpstate -F period,ip,sym > $BIN/tcpstate.txt 2> /dev/null
+	python3 selftests/bench/perfdiff.py $BIN/none.txt "$n0" $BIN/tcpstate.txt "$n1"
 }
 
 perf --version

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""perfdiff.py BASE N_BASE RUN N_RUN: where a workload's extra instructions go.
+
+BASE and RUN are `perf script -F period,ip,sym` texts of the same workload
+without and with tcpstate, recorded under -icount (a cpu-clock period in ns
+is that many guest instructions); N_BASE and N_RUN are how many units of
+work (connections) each did. Prints instructions per unit in each, and the
+leaf symbols whose instructions per unit grew or shrank the most.
+"""
+import collections
+import sys
+
+IDLE = ("native_safe_halt", "default_idle", "amd_e400_idle", "cpu_idle")
+
+
+def leaves(path):
+    """Instructions per leaf symbol, idle left out."""
+    per = collections.Counter()
+    period, leaf = 0, None
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            if line.startswith("\t"):
+                if leaf is None:
+                    parts = line.split()
+                    leaf = parts[1].split("+")[0] if len(parts) > 1 else "?"
+                    if leaf not in IDLE:
+                        per[leaf] += period
+                continue
+            period, leaf = int(line.split()[0]), None
+    return per
+
+
+def main():
+    if len(sys.argv) != 5:
+        sys.exit("usage: perfdiff.py BASE N_BASE RUN N_RUN")
+    base, nb = leaves(sys.argv[1]), int(sys.argv[2])
+    run, nr = leaves(sys.argv[3]), int(sys.argv[4])
+    if not nb or not nr:
+        sys.exit("perfdiff: no work done")
+    tb, tr = sum(base.values()) / nb, sum(run.values()) / nr
+    print("busy instructions per unit: without %.0f, with %.0f, "
+          "extra %.0f (%.1f%%)" % (tb, tr, tr - tb, 100.0 * (tr - tb) / tb))
+    delta = {s: run[s] / nr - base[s] / nb for s in set(base) | set(run)}
+    mine = sum(d for s, d in delta.items() if s.startswith("tcpstate_"))
+    print("of the extra, in tcpstate_* functions themselves: %.0f" % mine)
+    print("largest changes, instructions per unit (with - without):")
+    for s in sorted(delta, key=lambda s: -abs(delta[s]))[:25]:
+        print("  %+7.0f  %s" % (delta[s], s))
+
+
+if __name__ == "__main__":
+    main()
