@@ -11,25 +11,17 @@ leaf symbols whose instructions per unit grew or shrank the most.
 import collections
 import sys
 
-IDLE = ("native_safe_halt", "default_idle", "amd_e400_idle", "cpu_idle")
+from perfsum import IDLE, samples
 
 
 def leaves(path):
     """Instructions per leaf symbol, idle left out."""
     per = collections.Counter()
-    period, leaf = 0, None
     with open(path) as f:
-        for line in f:
-            if not line.strip():
-                continue
-            if line.startswith("\t"):
-                if leaf is None:
-                    parts = line.split()
-                    leaf = parts[1].split("+")[0] if len(parts) > 1 else "?"
-                    if leaf not in IDLE:
-                        per[leaf] += period
-                continue
-            period, leaf = int(line.split()[0]), None
+        for period, stack in samples(f):
+            leaf = stack[0].split("+")[0]
+            if leaf not in IDLE:
+                per[leaf] += period
     return per
 
 

@@ -56,12 +56,18 @@ bulk()
 	cleanup_ns
 }
 
-connrate()
+# connrate_pair: namespaces a and b, a connrate server listening in b.
+connrate_pair()
 {
 	pair
 	in_ns "$a" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 	in_ns "$b" $BIN/connrate server 8080 &
 	busywait 5000 listening "$b" 8080
+}
+
+connrate()
+{
+	connrate_pair
 	record connrate ip netns exec "$a" $BIN/connrate client -s 2 10.0.1.2 8080
 	cleanup_ns
 }
@@ -81,10 +87,7 @@ flood()
 # prints how many connections completed.
 connrate_once()
 {
-	pair
-	in_ns "$a" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
-	in_ns "$b" $BIN/connrate server 8080 &
-	busywait 5000 listening "$b" 8080
+	connrate_pair
 	perf record -q -e cpu-clock -F 10000 -a -g -o "$1" -- \
 		ip netns exec "$a" $BIN/connrate client -s 2 10.0.1.2 8080 \
 		2> /dev/null | awk '{ print $2 }'
