@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh [--kernel KREL] [--smp N] [--mem MB] [--timeout S] [--vm-only]
-# [SUITE...]:
+# check.sh [--kernel KREL] [--smp N] [--mem MB] [--timeout S]
+# [--append ARGS] [--vm-only] [SUITE...]:
 # every test of tcpstate, as one KTAP report ending in "N passed, N failed
 # [, N skipped]": the host suites (the fsm's unit tests, pcap replay, static
 # checks, DKMS, the VM runner's own tests, a bounded fuzz run) and the VM
@@ -19,7 +19,7 @@ host=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=(--kernel "$2"); shift 2 ;;
-	--mem|--timeout|--smp) vmopt+=("$1" "$2"); shift 2 ;;
+	--mem|--timeout|--smp|--append) vmopt+=("$1" "$2"); shift 2 ;;
 	--vm-only) host=0; shift ;;
 	*) break ;;
 	esac

@@ -4,14 +4,17 @@
 # profile.sh [bulk|connrate|flood|connrate-diff]...: where the guest's
 # instructions go with tcpstate loaded. Run in the bench VM:
 #
+#   make bench-tools
 #   selftests/vm/run.sh --icount --no-module -- selftests/bench/profile.sh
 #
 # There is no PMU under TCG, so perf samples the software cpu-clock event;
 # with -icount guest time is the instruction count, so the samples are
 # spread in proportion to instructions executed. Prints the top symbols
 # and tcpstate's share of each workload. connrate-diff profiles short
-# connections without the module, then with it, and prints the
-# instructions per connection each symbol gained or lost (perfdiff.py).
+# connections with no hooks, then with tcpstate_floor's hooks that do
+# nothing (the floor any netfilter observer pays), then with tcpstate, and
+# prints the instructions per connection each added, by symbol
+# (perfdiff.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source selftests/lib.sh
@@ -94,17 +97,32 @@ connrate_once()
 	cleanup_ns
 }
 
+# script NAME: perf.NAME as text for perfdiff.py
+script() { perf script -i $BIN/perf.$1 -F period,ip,sym > $BIN/$1.txt 2> /dev/null; }
+
 connrate-diff()
 {
-	local n0 n1
+	local floor=selftests/bench/floor n0 nf n1 calls
 
 	rmmod tcpstate 2> /dev/null || true
 	n0=$(connrate_once $BIN/perf.none)
+	insmod $floor/tcpstate_floor.ko
+	nf=$(connrate_once $BIN/perf.floor)
+	calls=$(cat /sys/module/tcpstate_floor/parameters/calls)
+	rmmod tcpstate_floor
+	[ "$calls" -gt 0 ] || { echo "tcpstate_floor was never called"; exit 1; }
 	load
 	n1=$(connrate_once $BIN/perf.tcpstate)
-	echo "## connrate-diff: $n0 connections without tcpstate, $n1 with"
-	perf script -i $BIN/perf.none -F period,ip,sym > $BIN/none.txt 2> /dev/null
-	perf script -i $BIN/perf.tcpstate -F period,ip,sym > $BIN/tcpstate.txt 2> /dev/null
+	echo "## connrate-diff: $n0 connections with no hooks," \
+	     "$nf with empty hooks ($calls calls), $n1 with tcpstate"
+	script none
+	script floor
+	script tcpstate
+	echo "## empty hooks against none"
+	python3 selftests/bench/perfdiff.py $BIN/none.txt "$n0" $BIN/floor.txt "$nf"
+	echo "## tcpstate against empty hooks"
+	python3 selftests/bench/perfdiff.py $BIN/floor.txt "$nf" $BIN/tcpstate.txt "$n1"
+	echo "## tcpstate against none"
 	python3 selftests/bench/perfdiff.py $BIN/none.txt "$n0" $BIN/tcpstate.txt "$n1"
 }
 
