@@ -47,7 +47,8 @@ test_reload_under_flood()
 	NFT
 	ip netns exec "$b" iperf3 -s -D -B 10.0.1.2 > /dev/null
 	busywait 30000 listening "$b" 5201
-	bg bulk ip netns exec "$a" iperf3 -c 10.0.1.2 -t 600
+	# 50 reloads take 16 minutes on the debug kernel: outlast them
+	bg bulk ip netns exec "$a" iperf3 -c 10.0.1.2 -t $((600 * WAIT_SCALE))
 	bg flood ip netns exec "$a" "$SYNFLOOD" -n 100000000 10.64.0.0 10.0.1.2 5201
 	wait_ge 30000 1000 tcpstate_stat "$b" flows_created
 	for i in $(seq 50); do
