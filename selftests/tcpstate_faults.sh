@@ -156,7 +156,8 @@ test_alloc_failure()
 	pair
 	defer "echo 0 > /sys/module/tcpstate/parameters/fail_alloc_every"
 	echo 3 > /sys/module/tcpstate/parameters/fail_alloc_every
-	ip netns exec "$b" socat -T 30 TCP-LISTEN:7000,fork,reuseaddr SYSTEM:'echo hi' &
+	# -t 10: the server's child waits for sh's "hi" after the client's FIN
+	ip netns exec "$b" socat -t 10 -T 30 TCP-LISTEN:7000,fork,reuseaddr SYSTEM:'echo hi' &
 	defer "kill $! 2>/dev/null"
 	busywait 30000 listening "$b" 7000
 	# -t 10: a client waits for "hi" after sending its FIN (not 0.5 s)
@@ -190,7 +191,7 @@ test_flush_empties_slab()
 	pair
 	# however slow the loop, no flow expires before all 20 are counted
 	keep_ended_flows "$a" "$b"
-	ip netns exec "$b" socat -T 30 TCP-LISTEN:7000,fork,reuseaddr SYSTEM:'echo hi' &
+	ip netns exec "$b" socat -t 10 -T 30 TCP-LISTEN:7000,fork,reuseaddr SYSTEM:'echo hi' &
 	defer "kill $! 2>/dev/null"
 	busywait 30000 listening "$b" 7000
 	for i in $(seq 20); do
