@@ -201,6 +201,15 @@ tcpstate_stat()
 		END { exit !f }' /proc/net/tcpstate/stats
 }
 
+# config_set NS NAME VALUE...: the CLI's `config set` in NS, or fail.
+config_set()
+{
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$SELFTESTS/../tools/tcpstate" config set "$@" \
+		> /dev/null || fail "config set $* in $ns"
+}
+
 # keep_ended_flows NS...: in each NS an ended flow stays listed for 10 min
 # (not timeout_closed_ms or timeout_time_wait_ms), however slow the checks
 # after it are.
@@ -208,9 +217,7 @@ keep_ended_flows()
 {
 	local ns
 	for ns; do
-		ip netns exec "$ns" "$SELFTESTS/../tools/tcpstate" config set \
-			timeout_closed_ms 600000 timeout_time_wait_ms 600000 \
-			> /dev/null || fail "cannot keep ended flows in $ns"
+		config_set "$ns" timeout_closed_ms 600000 timeout_time_wait_ms 600000
 	done
 }
 

@@ -6,7 +6,7 @@ BASE and RUN are `perf script -F period,ip,sym` texts of the same workload
 without and with tcpstate, recorded under -icount (a cpu-clock period in ns
 is that many guest instructions); N_BASE and N_RUN are how many units of
 work (connections) each did. Prints instructions per unit in each, the
-part of RUN's whose call chain goes through tcpstate's hooks (their own
+part of RUN whose call chain goes through tcpstate's hooks (their own
 code and the kernel functions they call), and the leaf symbols whose
 instructions per unit grew or shrank the most.
 """
