@@ -17,7 +17,9 @@ import collections
 import os
 import sys
 
-ROOT = "tcpstate_hook"  # tcpstate_hook_v4, tcpstate_hook_v6
+# tcpstate_hook_v4, tcpstate_hook_v6; the floor module's (profile.sh)
+ROOT = ("tcpstate_hook", "tcpstate_floor_hook")
+ROOT_NAME = "/".join(ROOT)
 IDLE = ("native_safe_halt", "default_idle", "amd_e400_idle", "cpu_idle")
 
 
@@ -66,7 +68,7 @@ def main():
     if not busy:
         sys.exit("perfsum: no samples")
     print("guest instructions %d (idle %d); under %s: %.2f%% of all, "
-          "%.2f%% of busy" % (total, idle, ROOT, 100.0 * mine / total,
+          "%.2f%% of busy" % (total, idle, ROOT_NAME, 100.0 * mine / total,
                               100.0 * mine / busy))
     if calls:
         print("hook calls %d: %.0f instructions per call" %
@@ -74,12 +76,12 @@ def main():
     print("inclusive, %% of busy samples:")
     for f, n in incl.most_common(15):
         print("  %6.2f%%  %s" % (100.0 * n / busy, f))
-    print("leaf functions under %s, %% of busy samples:" % ROOT)
+    print("leaf functions under %s, %% of busy samples:" % ROOT_NAME)
     for f, n in leaf.most_common(15):
         print("  %6.2f%%  %s" % (100.0 * n / busy, f))
 
     if offsets:
-        print("hottest instructions under %s, instructions per call:" % ROOT)
+        print("hottest instructions under %s, instructions per call:" % ROOT_NAME)
         for f, n in at.most_common(offsets):
             print("  %6.1f  %s" % (n / max(calls, 1), f))
 

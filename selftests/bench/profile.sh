@@ -12,9 +12,10 @@
 # spread in proportion to instructions executed. Prints the top symbols
 # and tcpstate's share of each workload. connrate-diff profiles short
 # connections with no hooks, then with tcpstate_floor's hooks that do
-# nothing (the floor any netfilter observer pays), then with tcpstate, and
-# prints the instructions per connection each added, by symbol
-# (perfdiff.py).
+# nothing (the floor any netfilter observer pays), then with its bare
+# tracker (one lookup per segment, one allocation per flow: the floor any
+# per-flow tracker pays), then with tcpstate, and prints the instructions
+# per connection each added, by symbol (perfdiff.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source selftests/lib.sh
@@ -97,33 +98,65 @@ connrate_once()
 	cleanup_ns
 }
 
-# script NAME: perf.NAME as text for perfdiff.py
+# script NAME: perf.NAME as text for perfdiff.py, with the symbols of
+# the modules loaded now.
 script() { perf script -i $BIN/perf.$1 -F period,ip,sym > $BIN/$1.txt 2> /dev/null; }
+
+# floor_once LOOKUP NAME: connrate_once with tcpstate_floor loaded, its
+# lookup parameter LOOKUP, into perf.NAME; prints "connections calls".
+# Fails unless the hooks ran, and with LOOKUP=1 unless they found a flow
+# for the five or more segments of each connection in each namespace
+# (4-tuples come again: the server closes first, so the client reuses
+# ports, and the same flow serves the next connection, as in tcpstate).
+floor_once()
+{
+	local p=/sys/module/tcpstate_floor/parameters n calls tracked
+
+	insmod selftests/bench/floor/tcpstate_floor.ko lookup="$1"
+	n=$(connrate_once $BIN/perf.$2)
+	calls=$(cat $p/calls)
+	tracked=$(cat $p/tracked)
+	echo "# tcpstate_floor lookup=$1: $n connections, $calls calls," \
+	     "$(cat $p/created) flows created, $tracked segments tracked" >&2
+	script "$2"	# while its symbols are still in kallsyms
+	rmmod tcpstate_floor
+	[ "$calls" -gt 0 ] || { echo "tcpstate_floor was never called" >&2; exit 1; }
+	[ "$1" = 0 ] || [ "$tracked" -ge $((10 * n)) ] ||
+		{ echo "tcpstate_floor tracked $tracked segments of $n connections" >&2; exit 1; }
+	echo "$n $calls"
+}
+
+# perf_diff BASE RUN: what RUN adds per connection to BASE (perfdiff.py).
+perf_diff()
+{
+	echo "## $2 against $1"
+	python3 selftests/bench/perfdiff.py $BIN/$1.txt "${conns[$1]}" \
+		$BIN/$2.txt "${conns[$2]}"
+}
 
 connrate-diff()
 {
-	local floor=selftests/bench/floor n0 nf n1 calls
+	local -A conns
+	local out calls
 
 	rmmod tcpstate 2> /dev/null || true
-	n0=$(connrate_once $BIN/perf.none)
-	insmod $floor/tcpstate_floor.ko
-	nf=$(connrate_once $BIN/perf.floor)
-	calls=$(cat /sys/module/tcpstate_floor/parameters/calls)
-	rmmod tcpstate_floor
-	[ "$calls" -gt 0 ] || { echo "tcpstate_floor was never called"; exit 1; }
+	conns[none]=$(connrate_once $BIN/perf.none)
+	out=$(floor_once 0 floor)
+	read -r 'conns[floor]' calls <<< "$out"
+	out=$(floor_once 1 bare)
+	read -r 'conns[bare]' _ <<< "$out"
 	load
-	n1=$(connrate_once $BIN/perf.tcpstate)
-	echo "## connrate-diff: $n0 connections with no hooks," \
-	     "$nf with empty hooks ($calls calls), $n1 with tcpstate"
+	conns[tcpstate]=$(connrate_once $BIN/perf.tcpstate)
+	echo "## connrate-diff: ${conns[none]} connections with no hooks," \
+	     "${conns[floor]} with empty hooks ($calls calls)," \
+	     "${conns[bare]} with a bare lookup tracker," \
+	     "${conns[tcpstate]} with tcpstate"
 	script none
-	script floor
 	script tcpstate
-	echo "## empty hooks against none"
-	python3 selftests/bench/perfdiff.py $BIN/none.txt "$n0" $BIN/floor.txt "$nf"
-	echo "## tcpstate against empty hooks"
-	python3 selftests/bench/perfdiff.py $BIN/floor.txt "$nf" $BIN/tcpstate.txt "$n1"
-	echo "## tcpstate against none"
-	python3 selftests/bench/perfdiff.py $BIN/none.txt "$n0" $BIN/tcpstate.txt "$n1"
+	perf_diff none floor
+	perf_diff none bare
+	perf_diff none tcpstate
+	perf_diff bare tcpstate
 }
 
 perf --version
