@@ -227,6 +227,46 @@ nstat_abs()
 	ip netns exec "$1" nstat -saz "$2" | awk -v k="$2" '$1 == k { print $2 }'
 }
 
+# softnet_drops: packets every CPU's input backlog had no room for (all
+# namespaces: /proc/net/softnet_stat is global). A veth peer's packets
+# wait there before IP sees them; a starved guest can overflow it.
+softnet_drops()
+{
+	local n=0 d
+	for d in $(awk '{ print $2 }' /proc/net/softnet_stat); do
+		n=$((n + 16#$d))
+	done
+	echo $n
+}
+
+# count_port NS PORT: an nft rule in NS's prerouting, after tcpstate's hook,
+# counts the TCP segments to PORT that reach IP; counted NS reads it.
+count_port()
+{
+	ip netns exec "$1" nft -f - <<-NFT
+	table inet count {
+		chain pre {
+			type filter hook prerouting priority 0;
+			tcp dport $2 counter
+		}
+	}
+	NFT
+}
+
+counted()
+{
+	ip netns exec "$1" nft list chain inet count pre |
+		awk '/counter packets/ { for (i = 1; i < NF; i++)
+			if ($i == "packets") print $(i + 1) }'
+}
+
+# all_accounted N NS DROPS0: each of N segments sent to NS was counted by
+# count_port or dropped from a backlog since softnet_drops said DROPS0.
+all_accounted()
+{
+	[ $(($(counted "$2") + $(softnet_drops) - $3)) -ge "$1" ]
+}
+
 # no_tcp_sockets NS: nothing but listeners left in NS (the wire is quiet).
 no_tcp_sockets()
 {
