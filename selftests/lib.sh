@@ -267,6 +267,22 @@ all_accounted()
 	[ $(($(counted "$2") + $(softnet_drops) - $3)) -ge "$1" ]
 }
 
+# syn_flood_counted A B PORT N: N spoofed SYNs (from 10.9/16) from A to
+# PORT at B's 10.0.1.2 (two_hosts); waits until each one reached IP in B
+# (counted B) or was dropped from a backlog before it (a starved debug
+# guest can overflow veth's). Fails unless half of them reached B.
+syn_flood_counted()
+{
+	local drops n
+	count_port "$2" "$3"
+	drops=$(softnet_drops)
+	run ip netns exec "$1" "$SYNFLOOD" -n "$4" 10.9.0.0 10.0.1.2 "$3"
+	busywait 600000 all_accounted "$4" "$2" "$drops"
+	n=$(counted "$2")
+	echo "  $n SYNs reached IP in $2, $(($(softnet_drops) - drops)) dropped before"
+	[ "$n" -ge $(($4 / 2)) ] || fail "only $n of $4 SYNs reached $2"
+}
+
 # no_tcp_sockets NS: nothing but listeners left in NS (the wire is quiet).
 no_tcp_sockets()
 {

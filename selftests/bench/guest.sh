@@ -55,16 +55,6 @@ ct_count()
 
 tcpstate_loaded() { grep -q '^tcpstate ' /proc/modules; }
 
-# Packets dropped because the input backlog was full (all CPUs).
-softnet_drops()
-{
-	local n=0 d
-	for d in $(awk '{ print $2 }' /proc/net/softnet_stat); do
-		n=$((n + 16#$d))
-	done
-	echo $n
-}
-
 # ct_size N: conntrack's table holds N entries in N buckets (its default
 # ratio), so that early drop finds victims as it would by default.
 ct_size()
