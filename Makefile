@@ -21,7 +21,7 @@ CHECKPATCH_DIR = build/checkpatch
 PREFIX ?= /usr/local
 VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
-.PHONY: all deps module tools check check-debug demo fuzz bench bench-tools bench-fsm sparse \
+.PHONY: all deps module tools check check-debug demo fuzz bench bench-stages bench-tools bench-fsm sparse \
 	checkpatch install dkms-install clean
 
 all: module tools
@@ -95,6 +95,10 @@ bench-tools: all $(SELFTEST_BINS) $(BENCH_BINS)
 
 bench: bench-tools
 	@selftests/bench/bench.sh --kernel $(KREL)
+
+# What each stage of the per-segment work costs short connections.
+bench-stages: bench-tools
+	@selftests/bench/stages.sh --kernel $(KREL)
 
 # Every VM selftest (or SUITES="faults wire") on a debug kernel (KASAN,
 # lockdep, DEBUG_ATOMIC_SLEEP, kmemleak) built once from Debian's

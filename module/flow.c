@@ -317,7 +317,8 @@ static bool tcpstate_flow_starts(u8 flags)
 	return flags & (TCPSTATE_TH_SYN | TCPSTATE_TH_ACK);
 }
 
-static struct tcpstate_flow *
+/* Out of line: the lookup path stays small and needs no stack canary. */
+static noinline struct tcpstate_flow *
 tcpstate_flow_create(struct tcpstate_net *tn, const struct tcpstate_key *key,
 		     unsigned int side, const struct tcpstate_seg *seg)
 {
@@ -395,7 +396,7 @@ static u64 tcpstate_clock_coarse(void)
 	return c->ns;
 }
 
-/* Under the flow's lock: any segment but in-order established traffic. */
+/* Under the flow's lock: any segment tcpstate_fsm_fast() refused. */
 static noinline void tcpstate_flow_slow(struct tcpstate_net *tn,
 					struct tcpstate_flow *flow,
 					const struct tcpstate_seg *seg,
@@ -403,7 +404,9 @@ static noinline void tcpstate_flow_slow(struct tcpstate_net *tn,
 {
 	struct tcpstate_result res;
 
-	tcpstate_fsm_update(&flow->fsm, seg, &res);
+	tcpstate_fsm_slow(&flow->fsm, seg, &res);
+	if (tcpstate_bench_stop(TCPSTATE_STAGE_FSM))
+		return;
 	if (res.events)
 		tcpstate_flow_step(tn, flow, seg, side, &res);
 }
@@ -411,6 +414,8 @@ static noinline void tcpstate_flow_slow(struct tcpstate_net *tn,
 /*
  * One segment sent by key side `side`, whose time is read here. Called
  * under RCU from the hooks. The lock is held only around the fsm step.
+ * The fast path reads the coarse clock; any other segment, the precise
+ * one, once (a new flow reads it before it is created).
  */
 void tcpstate_flow_segment(struct tcpstate_net *tn,
 			   const struct tcpstate_key *key, unsigned int side,
@@ -418,11 +423,13 @@ void tcpstate_flow_segment(struct tcpstate_net *tn,
 {
 	struct tcpstate_flow *flow;
 	bool retried = false;
+	u64 now = 0;
 
 again:
 	flow = rhashtable_lookup(&tn->flows, key, tcpstate_flow_params);
 	if (unlikely(!flow)) {
-		seg->tstamp = ktime_get_ns();
+		now = ktime_get_ns();
+		seg->tstamp = now;
 		flow = tcpstate_flow_create(tn, key, side, seg);
 		if (!flow)
 			return;
@@ -439,8 +446,13 @@ again:
 	}
 	seg->dir = side != flow->dir0;
 	seg->tstamp = tcpstate_clock_coarse();
+	if (tcpstate_bench_stop(TCPSTATE_STAGE_FLOW)) {
+		flow->fsm.pkts[seg->dir]++;
+		spin_unlock_bh(&flow->lock);
+		return;
+	}
 	if (!tcpstate_fsm_fast(&flow->fsm, seg)) {
-		seg->tstamp = ktime_get_ns();
+		seg->tstamp = now ?: ktime_get_ns();
 		tcpstate_flow_slow(tn, flow, seg, side);
 	}
 	spin_unlock_bh(&flow->lock);

@@ -725,8 +725,9 @@ static void invalid_seg(struct tcpstate_fsm *fsm,
 	set_invalid(fsm, res, reason);
 }
 
-static void fsm_slow(struct tcpstate_fsm *fsm, const struct tcpstate_seg *seg,
-		     struct tcpstate_result *res)
+void tcpstate_fsm_slow(struct tcpstate_fsm *fsm,
+		       const struct tcpstate_seg *seg,
+		       struct tcpstate_result *res)
 {
 	unsigned int d = seg->dir & 1;
 	unsigned int kind = seg_kind(seg->flags);
@@ -795,7 +796,7 @@ void tcpstate_fsm_update(struct tcpstate_fsm *fsm,
 		res->events = 0;
 		return;
 	}
-	fsm_slow(fsm, seg, res);
+	tcpstate_fsm_slow(fsm, seg, res);
 }
 
 void tcpstate_fsm_restart(struct tcpstate_fsm *fsm,

@@ -235,6 +235,10 @@ void tcpstate_fsm_init(struct tcpstate_fsm *fsm, u64 now);
 void tcpstate_fsm_update(struct tcpstate_fsm *fsm,
 			 const struct tcpstate_seg *seg,
 			 struct tcpstate_result *res);
+/* tcpstate_fsm_update() for a segment tcpstate_fsm_fast() refused. */
+void tcpstate_fsm_slow(struct tcpstate_fsm *fsm,
+		       const struct tcpstate_seg *seg,
+		       struct tcpstate_result *res);
 void tcpstate_fsm_restart(struct tcpstate_fsm *fsm,
 			  const struct tcpstate_seg *seg,
 			  struct tcpstate_result *res);

@@ -115,28 +115,26 @@ static noinline bool tcpstate_parse_options(const struct sk_buff *skb,
 }
 
 /*
- * The TCP header at `thoff`, its ports, flags and sequence numbers into
- * the packet. Returns its length, or 0 if it is truncated or its data
- * offset is impossible.
+ * The TCP header at `thoff`, its flags and sequence numbers into the
+ * segment. Returns the header, or NULL if it is truncated or its data
+ * offset is impossible; *hlen is its length.
  */
-static unsigned int tcpstate_parse_tcp(const struct sk_buff *skb,
-				       unsigned int thoff,
-				       struct tcpstate_pkt *pkt)
+static __always_inline const struct tcphdr *
+tcpstate_parse_tcp(const struct sk_buff *skb, unsigned int thoff,
+		   struct tcpstate_pkt *pkt, unsigned int *hlen)
 {
 	struct tcpstate_seg *seg = &pkt->seg;
 	const struct tcphdr *th;
-	unsigned int hlen, payload;
+	unsigned int payload;
 
 	th = skb_header_pointer(skb, thoff, sizeof(*th), &pkt->th_buf);
 	if (unlikely(!th))
-		return 0;
-	hlen = th->doff * 4;
-	if (unlikely(hlen < sizeof(*th) || thoff + hlen > skb->len))
-		return 0;
+		return NULL;
+	*hlen = th->doff * 4;
+	if (unlikely(*hlen < sizeof(*th) || thoff + *hlen > skb->len))
+		return NULL;
 
-	payload = skb->len - thoff - hlen;
-	pkt->key.port[0] = th->source;
-	pkt->key.port[1] = th->dest;
+	payload = skb->len - thoff - *hlen;
 	seg->tstamp = 0;	/* read by the flow table, if it needs it */
 	seg->seq = ntohl(th->seq);
 	seg->ack = ntohl(th->ack_seq);
@@ -151,7 +149,7 @@ static unsigned int tcpstate_parse_tcp(const struct sk_buff *skb,
 	seg->flags = tcp_flag_byte(th);
 	seg->opt = 0;
 	seg->wscale = 0;
-	return hlen;
+	return th;
 }
 
 static bool tcpstate_seen_elsewhere(const struct sk_buff *skb,
@@ -167,9 +165,9 @@ static bool tcpstate_seen_elsewhere(const struct sk_buff *skb,
 }
 
 /* The counters every segment moves; `segments` is their sum, on read. */
-static void tcpstate_count(struct tcpstate_net *tn,
-			   const struct nf_hook_state *state,
-			   const struct tcpstate_seg *seg, bool ipv4)
+static __always_inline void
+tcpstate_count(struct tcpstate_net *tn, const struct nf_hook_state *state,
+	       const struct tcpstate_seg *seg, bool ipv4)
 {
 	struct tcpstate_pcpu_stats __percpu *st = tn->stats;
 	bool in = state->hook == NF_INET_PRE_ROUTING;
@@ -186,36 +184,82 @@ static void tcpstate_count(struct tcpstate_net *tn,
 		this_cpu_inc(st->v[TCPSTATE_STAT_GSO_SKBS]);
 }
 
-/* A TCP segment at `thoff` whose key holds (source, destination). */
+/*
+ * An IPv4 key, canonical as tcpstate_key_canon() makes it, built in place;
+ * returns the side the source is.
+ */
+static __always_inline unsigned int
+tcpstate_key_v4(struct tcpstate_key *key, const struct iphdr *iph,
+		const struct tcphdr *th)
+{
+	u64 src = (u64)ntohl(iph->saddr) << 16 | ntohs(th->source);
+	u64 dst = (u64)ntohl(iph->daddr) << 16 | ntohs(th->dest);
+	unsigned int side = src > dst;
+
+	memset(key, 0, sizeof(*key));
+	key->family = AF_INET;
+	key->addr[side].ip = iph->saddr;
+	key->port[side] = th->source;
+	key->addr[side ^ 1].ip = iph->daddr;
+	key->port[side ^ 1] = th->dest;
+	return side;
+}
+
+/* An IPv6 key: (source, destination), then made canonical. */
+static __always_inline unsigned int
+tcpstate_key_v6(struct tcpstate_key *key, const struct ipv6hdr *ip6h,
+		const struct tcphdr *th)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = AF_INET6;
+	key->addr[0].in6 = ip6h->saddr;
+	key->addr[1].in6 = ip6h->daddr;
+	key->port[0] = th->source;
+	key->port[1] = th->dest;
+	return tcpstate_key_canon(key);
+}
+
+/*
+ * The TCP segment at `thoff` of an IPv4 (iph) or IPv6 (ip6h) packet.
+ * Inlined into each hook, so that the IPv4 path has no IPv6 branches.
+ */
 static __always_inline void
 tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
 		 const struct nf_hook_state *state, unsigned int thoff,
-		 struct tcpstate_pkt *pkt)
+		 const struct iphdr *iph, const struct ipv6hdr *ip6h)
 {
-	unsigned int hlen = tcpstate_parse_tcp(skb, thoff, pkt);
-	unsigned int side;
+	struct tcpstate_pkt pkt __uninitialized;
+	const struct tcphdr *th;
+	unsigned int hlen, side;
 
-	if (unlikely(!hlen)) {
+	th = tcpstate_parse_tcp(skb, thoff, &pkt, &hlen);
+	if (unlikely(!th)) {
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_MALFORMED);
 		net_dbg_ratelimited("malformed TCP header from %s\n",
 				    state->in ? state->in->name : "local");
 		return;
 	}
-	if (unlikely(pkt->seg.flags & TCPSTATE_TH_SYN) &&
+	if (unlikely(pkt.seg.flags & TCPSTATE_TH_SYN) &&
 	    hlen > sizeof(struct tcphdr) &&
 	    !tcpstate_parse_options(skb, thoff + sizeof(struct tcphdr),
-				    hlen - sizeof(struct tcphdr), &pkt->seg))
+				    hlen - sizeof(struct tcphdr), &pkt.seg))
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_BAD_OPTIONS);
-	tcpstate_count(tn, state, &pkt->seg, pkt->key.family == AF_INET);
-	side = tcpstate_key_canon(&pkt->key);
-	tcpstate_flow_segment(tn, &pkt->key, side, &pkt->seg);
+	tcpstate_count(tn, state, &pkt.seg, !!iph);
+	if (tcpstate_bench_stop(TCPSTATE_STAGE_PARSE))
+		return;
+	side = iph ? tcpstate_key_v4(&pkt.key, iph, th) :
+		     tcpstate_key_v6(&pkt.key, ip6h, th);
+	if (tcpstate_bench_stop(TCPSTATE_STAGE_KEY)) {
+		barrier_data(&pkt.key);
+		return;
+	}
+	tcpstate_flow_segment(tn, &pkt.key, side, &pkt.seg);
 }
 
 /* A first fragment carries the whole TCP header: it is tracked. */
 static unsigned int tcpstate_hook_v4(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
-	struct tcpstate_pkt pkt __uninitialized;
 	struct tcpstate_net *tn = priv;
 	const struct iphdr *iph = ip_hdr(skb);
 
@@ -225,12 +269,10 @@ static unsigned int tcpstate_hook_v4(void *priv, struct sk_buff *skb,
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_FRAGMENTS);
 		return NF_ACCEPT;
 	}
-	memset(&pkt.key, 0, sizeof(pkt.key));
-	pkt.key.family = AF_INET;
-	pkt.key.addr[0].ip = iph->saddr;
-	pkt.key.addr[1].ip = iph->daddr;
+	if (tcpstate_bench_stop(TCPSTATE_STAGE_HOOK))
+		return NF_ACCEPT;
 	tcpstate_segment(tn, skb, state, skb_network_offset(skb) + iph->ihl * 4,
-			 &pkt);
+			 iph, NULL);
 	return NF_ACCEPT;
 }
 
@@ -266,7 +308,6 @@ static int tcpstate_v6_thoff(const struct sk_buff *skb)
 static unsigned int tcpstate_hook_v6(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
-	struct tcpstate_pkt pkt __uninitialized;
 	struct tcpstate_net *tn = priv;
 	int thoff;
 
@@ -280,11 +321,9 @@ static unsigned int tcpstate_hook_v6(void *priv, struct sk_buff *skb,
 			tcpstate_stat_inc(tn, TCPSTATE_STAT_MALFORMED);
 		return NF_ACCEPT;
 	}
-	memset(&pkt.key, 0, sizeof(pkt.key));
-	pkt.key.family = AF_INET6;
-	pkt.key.addr[0].in6 = ipv6_hdr(skb)->saddr;
-	pkt.key.addr[1].in6 = ipv6_hdr(skb)->daddr;
-	tcpstate_segment(tn, skb, state, thoff, &pkt);
+	if (tcpstate_bench_stop(TCPSTATE_STAGE_HOOK))
+		return NF_ACCEPT;
+	tcpstate_segment(tn, skb, state, thoff, NULL, ipv6_hdr(skb));
 	return NF_ACCEPT;
 }
 

@@ -182,6 +182,20 @@ connrate()
 	cleanup_ns
 }
 
+# conns_a: connections completed in CONN_S s with no tracking, not sampled.
+conns_a()
+{
+	local out n
+	pair A
+	in_ns "$a" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	in_ns "$b" $BIN/connrate server $PORT &
+	busywait 5000 listening "$b" $PORT
+	out=$(in_ns "$a" $BIN/connrate client -s "$CONN_S" 10.0.1.2 $PORT)
+	cleanup_ns
+	read -r _ n _ <<< "$out"
+	echo "$n"
+}
+
 # synflood_for SECONDS SPORT: spoofed SYNs from a to b's PORT for SECONDS.
 # synflood stops at its first EPERM, which conntrack's full table causes
 # (N: the SYN is dropped at a's output when early drop finds no victim);
@@ -309,6 +323,8 @@ log "kernel $(uname -r), $(nproc) CPU, conntrack max $CT_MAX"
 log "params rounds=$ROUNDS bulk_s=$BULK_S conn_s=$CONN_S flood_s=$FLOOD_S" \
     "flood_table=$FLOOD_TABLE held=$HELD dump_flows=$DUMP_FLOWS" \
     "mem_flows=$MEM_FLOWS kernel=$(uname -r)"
+config_enter A
+steady conns_a
 for r in $(seq 1 "$ROUNDS"); do
 	round "$r"
 done

@@ -98,6 +98,15 @@ connrate_once()
 	cleanup_ns
 }
 
+# conns_unprofiled: connrate_once without perf.
+conns_unprofiled()
+{
+	connrate_pair
+	ip netns exec "$a" $BIN/connrate client -s 2 10.0.1.2 8080 \
+		2> /dev/null | awk '{ print $2 }'
+	cleanup_ns
+}
+
 # script NAME: perf.NAME as text for perfdiff.py, with the symbols of
 # the modules loaded now.
 script() { perf script -i $BIN/perf.$1 -F period,ip,sym > $BIN/$1.txt 2> /dev/null; }
@@ -140,6 +149,7 @@ connrate-diff()
 	local out calls
 
 	rmmod tcpstate 2> /dev/null || true
+	steady conns_unprofiled >&2
 	conns[none]=$(connrate_once $BIN/perf.none)
 	out=$(floor_once 0 floor)
 	read -r 'conns[floor]' calls <<< "$out"
