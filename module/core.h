@@ -85,6 +85,7 @@ struct tcpstate_net {
 	spinlock_t evict_lock;		/* evict lists and flow->class */
 	struct list_head evict[TCPSTATE_CLASS_NR];
 	struct delayed_work gc_work;
+	struct rhashtable_iter gc_iter;	/* where the GC's pass stands */
 
 	struct tcpstate_listeners listeners;
 	struct list_head all;		/* on tcpstate_nets */

@@ -59,6 +59,15 @@ static const struct rhashtable_params tcpstate_flow_params = {
 #define TCPSTATE_EVICT_TRIES	8
 /* The GC leaves RCU and reschedules after this many flows. */
 #define TCPSTATE_GC_BATCH	256
+/*
+ * A GC run visits TCPSTATE_GC_MIN_VISITS flows or 1/TCPSTATE_GC_PASS of the
+ * table, whichever is more, from where the last run stopped: a table of up
+ * to 16 384 flows is swept whole every run, a bigger one in at most 8 runs,
+ * so that holding a million idle flows does not cost a walk of all of them
+ * every second.
+ */
+#define TCPSTATE_GC_MIN_VISITS	16384
+#define TCPSTATE_GC_PASS	8
 
 void tcpstate_flow_endpoints(const struct tcpstate_flow *flow,
 			     const union tcpstate_addr **caddr, __be16 *cport,
@@ -491,40 +500,59 @@ static void tcpstate_flow_reap(struct tcpstate_net *tn,
 	tcpstate_flow_unlink(tn, flow);
 }
 
-/* Walk the whole table, leaving RCU and rescheduling between batches. */
-static unsigned int tcpstate_flow_walk(struct tcpstate_net *tn, bool flush)
+/*
+ * Reap up to `budget` flows from where `iter` stands, leaving RCU and
+ * rescheduling between batches. Returns how many it visited: fewer than
+ * `budget` when it reached the end of the table.
+ */
+static unsigned int tcpstate_flow_visit(struct tcpstate_net *tn,
+					struct rhashtable_iter *iter,
+					unsigned int budget, bool flush)
 {
-	struct rhashtable_iter iter;
 	struct tcpstate_flow *flow;
 	unsigned int n = 0;
 	u64 now = ktime_get_ns();
 
-	rhashtable_walk_enter(&tn->flows, &iter);
-	rhashtable_walk_start(&iter);
-	while ((flow = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(flow)) {
-			if (PTR_ERR(flow) == -EAGAIN)
-				continue;
+	rhashtable_walk_start(iter);
+	while (n < budget) {
+		flow = rhashtable_walk_next(iter);
+		if (IS_ERR(flow) && PTR_ERR(flow) == -EAGAIN)
+			continue;	/* resized: the walk goes on in the new table */
+		if (IS_ERR_OR_NULL(flow))
 			break;
-		}
 		tcpstate_flow_reap(tn, flow, now, flush);
 		if (++n % TCPSTATE_GC_BATCH == 0) {
-			rhashtable_walk_stop(&iter);
+			rhashtable_walk_stop(iter);
 			cond_resched();
-			rhashtable_walk_start(&iter);
+			rhashtable_walk_start(iter);
 		}
 	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
+	rhashtable_walk_stop(iter);
 	return n;
+}
+
+/*
+ * One GC run: at most `budget` flows, from where the last run stopped; a
+ * run that reaches the end of the table starts the next pass. Only the GC
+ * work (never two at once) and the namespace's init and exit use gc_iter.
+ */
+static void tcpstate_flow_gc_slice(struct tcpstate_net *tn,
+				   unsigned int budget)
+{
+	if (tcpstate_flow_visit(tn, &tn->gc_iter, budget, false) < budget) {
+		rhashtable_walk_exit(&tn->gc_iter);
+		rhashtable_walk_enter(&tn->flows, &tn->gc_iter);
+	}
 }
 
 static void tcpstate_flow_gc(struct work_struct *work)
 {
 	struct tcpstate_net *tn = container_of(to_delayed_work(work),
 					       struct tcpstate_net, gc_work);
+	unsigned int n = atomic_read(&tn->nflows);
 
-	tcpstate_flow_walk(tn, false);
+	tcpstate_flow_gc_slice(tn, max_t(unsigned int, TCPSTATE_GC_MIN_VISITS,
+					 n / TCPSTATE_GC_PASS + 1));
 	tcpstate_listener_gc(tn, ktime_get_ns());
 	queue_delayed_work(system_power_efficient_wq, &tn->gc_work,
 			   msecs_to_jiffies(READ_ONCE(tcpstate_gc_interval_ms)));
@@ -533,7 +561,13 @@ static void tcpstate_flow_gc(struct work_struct *work)
 /* End every flow of the namespace now. Returns how many were seen. */
 unsigned int tcpstate_flow_flush(struct tcpstate_net *tn)
 {
-	return tcpstate_flow_walk(tn, true);
+	struct rhashtable_iter iter;
+	unsigned int n;
+
+	rhashtable_walk_enter(&tn->flows, &iter);
+	n = tcpstate_flow_visit(tn, &iter, UINT_MAX, true);
+	rhashtable_walk_exit(&iter);
+	return n;
 }
 
 unsigned int tcpstate_flow_count(struct tcpstate_net *tn)
@@ -553,6 +587,7 @@ int tcpstate_flow_net_init(struct tcpstate_net *tn)
 	spin_lock_init(&tn->evict_lock);
 	for (c = 0; c < TCPSTATE_CLASS_NR; c++)
 		INIT_LIST_HEAD(&tn->evict[c]);
+	rhashtable_walk_enter(&tn->flows, &tn->gc_iter);
 	INIT_DELAYED_WORK(&tn->gc_work, tcpstate_flow_gc);
 	queue_delayed_work(system_power_efficient_wq, &tn->gc_work,
 			   msecs_to_jiffies(tcpstate_gc_interval_ms));
@@ -568,6 +603,7 @@ static void tcpstate_flow_destroy(void *ptr, void *arg)
 void tcpstate_flow_net_exit(struct tcpstate_net *tn)
 {
 	cancel_delayed_work_sync(&tn->gc_work);
+	rhashtable_walk_exit(&tn->gc_iter);
 	rhashtable_free_and_destroy(&tn->flows, tcpstate_flow_destroy, NULL);
 }
 

@@ -287,6 +287,23 @@ all_accounted()
 	[ $(($(counted "$3") + $(flood_dropped "$2" "$4"))) -ge "$1" ]
 }
 
+# unanswered A B PORT: spoofed SYNs from 10.9/16 sent in A reach B (A's
+# veth0 to B's veth1) and die at B's input for PORT, unanswered: each one
+# stays a half-open flow (S0) in both.
+unanswered()
+{
+	ip -n "$1" route add 10.9.0.0/16 dev veth0
+	ip -n "$2" route add 10.9.0.0/16 dev veth1
+	ip netns exec "$2" nft -f - <<-NFT
+	table inet t {
+		chain in {
+			type filter hook input priority 0;
+			tcp dport $3 drop
+		}
+	}
+	NFT
+}
+
 # syn_flood_counted A B PORT N: N spoofed SYNs (from 10.9/16) from A to
 # PORT at B's 10.0.1.2 (two_hosts, veth0 in A); waits until each one
 # reached IP in B (counted B) or was dropped by veth0 before B's input.

@@ -25,16 +25,7 @@ test_eviction_order()
 	reload_module max_flows=$max
 	setup_ns a b
 	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2
-	ip -n "$a" route add 10.9.0.0/16 dev veth0
-	ip -n "$b" route add 10.9.0.0/16 dev veth1
-	ip netns exec "$b" nft -f - <<-NFT
-	table inet t {
-		chain in {
-			type filter hook input priority 0;
-			tcp dport 9100 drop
-		}
-	}
-	NFT
+	unanswered "$a" "$b" 9100
 	ctl_start srv "$b"
 	ctl_start cli "$a"
 	ctl srv listen l 10.0.1.2 9000

@@ -434,17 +434,8 @@ test_dump_100k()
 	local n=100000 lines
 	[ -x "$SYNFLOOD" ] || fail "$SYNFLOOD is not built"
 	two_hosts
-	ip -n "$a" route add 10.9.0.0/16 dev veth0
-	ip -n "$b" route add 10.9.0.0/16 dev veth1
 	# unanswered SYNs stay half-open (S0) for the whole test
-	ip netns exec "$b" nft -f - <<-NFT
-	table inet t {
-		chain in {
-			type filter hook input priority 0;
-			tcp dport 8015 drop
-		}
-	}
-	NFT
+	unanswered "$a" "$b" 8015
 	# Half-open flows end after timeout_syn_sent_ms (120 s); a slow
 	# kernel takes longer than that to send them all.
 	config_set "$b" timeout_syn_sent_ms 3600000
@@ -458,6 +449,30 @@ test_dump_100k()
 		   /proc/net/tcpstate/flows | sort -u | wc -l)"
 	echo "  lines: $lines (a flow listed twice means the table was resized meanwhile)"
 	[ "$lines" -ge $n ] || fail "flows left out"
+	kernel_clean
+}
+
+# A GC run visits 16 384 flows, or an eighth of a bigger table; the next
+# run carries on where it stopped and, past the end, starts a new pass.
+# 20 000 half-open flows, held, then all due at once: every one expires,
+# in slices, and only those.
+test_gc_slices()
+{
+	local n=20000
+	[ -x "$SYNFLOOD" ] || fail "$SYNFLOOD is not built"
+	defer reload_module
+	reload_module gc_interval_ms=100
+	two_hosts
+	unanswered "$a" "$b" 8020
+	config_set "$b" timeout_syn_sent_ms 3600000
+	syn_flood_counted "$a" "$b" 8020 $n
+	n=$(counted "$b")
+	assert_eq "flows in b" "$n" "$(tcpstate_stat "$b" flows)"
+	assert_eq "flows expired in b while held" 0 \
+		"$(tcpstate_stat "$b" flows_expired)"
+	config_set "$b" timeout_syn_sent_ms 1
+	wait_eq 120000 0 tcpstate_stat "$b" flows
+	assert_eq "flows expired in b" "$n" "$(tcpstate_stat "$b" flows_expired)"
 	kernel_clean
 }
 
@@ -515,6 +530,7 @@ TESTS=(
 	forwarded_flows_once test_forwarded
 	short_connections_10000 test_short_connections
 	dump_100k_flows test_dump_100k
+	gc_in_slices test_gc_slices
 	teardown_with_live_flows test_teardown
 	proc_permissions test_proc_permissions
 	time_wait_expiry_2msl test_time_wait_expiry

@@ -16,7 +16,8 @@
 #      `tcpstate flows -j`; conntrack: `conntrack -L`).
 #   2. MEM_FLOWS flows in all (default 1 000 000, half in each namespace):
 #      the slab object size, and per flow the growth of Slab and of all
-#      memory in use (hash tables, vmalloc'ed or not, included).
+#      memory in use (hash tables, vmalloc'ed or not, included). Then,
+#      with no traffic, the share of 10 s the CPU was busy (expiry scans).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source selftests/lib.sh
@@ -115,6 +116,22 @@ d = sys.stdin.read()
 print(len(json.loads(d)) if d.startswith("[") else d.count("\n"))'
 }
 
+# busy_pct S: the share of guest time, in %, the CPU was not idle over
+# the next S seconds.
+busy_pct()
+{
+	local t0 t1
+	t0=$(head -n 1 /proc/stat)
+	sleep "$1"
+	t1=$(head -n 1 /proc/stat)
+	# cpu user nice system idle iowait irq softirq steal
+	awk -v a="$t0" -v b="$t1" 'BEGIN {
+		split(a, x); split(b, y)
+		for (i = 2; i <= 9; i++) total += y[i] - x[i]
+		idle = y[5] - x[5] + y[6] - x[6]
+		printf "%.1f\n", 100 * (total - idle) / total }'
+}
+
 measure()
 {
 	local cfg=$1 slab0 used0 slab1 used1 objsize cache
@@ -182,6 +199,9 @@ measure()
 	sample "$cfg" slab_bytes_per_flow 1 $(((slab1 - slab0) * 1024 / MEM))
 	sample "$cfg" mem_bytes_per_flow 1 $(((used1 - used0) * 1024 / MEM))
 	sample "$cfg" mem_mib_total 1 $(((used1 - used0) / 1024))
+	# What holding them costs with no traffic at all: the trackers' own
+	# expiry scans (tcpstate walks its whole table every gc_interval_ms).
+	sample "$cfg" idle_busy_pct 1 "$(busy_pct 10)"
 	cleanup_ns
 	[ "$cfg" != C ] || rmmod tcpstate
 }

@@ -43,6 +43,9 @@ cp build/bench/connrate build/synflood tools/tcpstate $BIN/
 trap cleanup_ns EXIT
 
 log() { echo "# $*"; }
+# Microseconds by the shell's clock; seconds with three decimals.
+us_now() { echo "${EPOCHREALTIME/[.,]/}"; }
+us_to_s() { printf '%d.%03d\n' $(($1 / 1000000)) $(($1 / 1000 % 1000)); }
 die() { echo "BENCH ABORT: $*"; exit 1; }
 sample() { echo "SAMPLE $1 $2 $3 $4"; }
 in_ns() { ip netns exec "$@"; }
@@ -204,35 +207,28 @@ conns_a()
 synflood_for()
 {
 	local secs=$1 sport=$2 t0 now left n sent=0 stops=0 refused
-	t0=$(date +%s%N)
-	while :; do
-		now=$(date +%s%N)
-		left=$((secs * 1000000000 - (now - t0)))
-		[ "$left" -gt 1000000 ] || break
+	# The shell's own clock: each `date` or `bc` would be read from the
+	# 9p root, an idle wait that can make icount time jump past the end.
+	t0=$(us_now)
+	now=$t0
+	# At least one run, however far the clock jumped meanwhile.
+	while [ "$now" = "$t0" ] || [ "$left" -gt 1000 ]; do
+		left=$((secs * 1000000 - (now - t0)))
+		[ "$left" -gt 1000 ] || left=1000
 		n=$(in_ns "$a" $BIN/synflood -n 1000000000 -p "$sport" \
-			-s "$(echo "scale=3; $left / 1000000000" | bc)" \
-			10.64.0.0 10.0.1.2 $PORT 2> /dev/null) || stops=$((stops + 1))
+			-s "$(us_to_s "$left")" 10.64.0.0 10.0.1.2 $PORT \
+			2> /dev/null) || stops=$((stops + 1))
 		refused=$(sed -n 's/.*, \([0-9]*\) refused\(.*\)/\1\2/p' <<< "$n")
 		n=$(sed -n 's/^sent \([0-9]*\) .*/\1/p' <<< "$n")
 		sent=$((sent + ${n:-0}))
+		now=$(us_now)
+		left=$((secs * 1000000 - (now - t0)))
 	done
-	echo "flood in $(echo "scale=3; ($now - $t0) / 1000000000" | bc) s," \
+	echo "flood in $(us_to_s $((now - t0))) s," \
 	     "$sent SYNs sent (last run: ${refused:-?} refused)," \
 	     "synflood stopped by EPERM $stops times"
 }
 
-# Flows whose two endpoints are ESTABLISHED, from the flow table itself.
-established_flows()
-{
-	in_ns "$1" awk 'NR > 1 && $6 == "ESTABLISHED" && $7 == "ESTABLISHED"' \
-		/proc/net/tcpstate/flows | wc -l
-}
-
-# A spoofed SYN flood at the sender's full speed against a listener that
-# holds HELD idle established connections: FLOOD_S seconds of flood alone
-# (the SYNs the receiver's TCP took per second: its TcpInSegs, less what
-# the held connections sent), then FLOOD_S seconds of flood with a
-# legitimate client alongside (its connections per second and failures).
 flood()
 {
 	local cfg=$1 r=$2 legit out t in0 in1 ck0 ck1 n f est ev try
@@ -268,7 +264,8 @@ flood()
 		grep -q ", 0 SYNs sent" <<< "$out" || break
 		[ "$try" -lt 3 ] || die "flood $cfg: the sender sent nothing, 3 times"
 	done
-	sample "$cfg" flood_syn_rx_per_s "$r" "$(echo "($in1 - $in0) / $t" | bc)"
+	sample "$cfg" flood_syn_rx_per_s "$r" \
+		"$(awk -v n=$((in1 - in0)) -v t="$t" 'BEGIN { printf "%d\n", n / t }')"
 
 	# A connection that takes over 3 s (two lost SYNs) fails. Drops in
 	# the one CPU's input backlog (softnet) hit legitimate SYNs too.

@@ -30,6 +30,7 @@ METRICS = {
     "mem_bytes_per_flow": ("memory in use per flow", "bytes", "CN"),
     "mem_mib_total": ("memory in use for the flows", "MiB", "CN"),
     "flows_created_per_s": ("flows created per s (SYN, big table)", "flows/s", "CN"),
+    "idle_busy_pct": ("CPU busy holding MEM flows, no traffic", "%", "CN"),
     "dump_procfs_ms": ("procfs dump, DUMP flows", "ms", "C"),
     "dump_netlink_ms": ("netlink dump, DUMP flows", "ms", "N"),
 }
@@ -116,7 +117,7 @@ def targets(summary, dump_flows, mem_flows):
     return t
 
 
-def table(summary, dump_flows):
+def table(summary, dump_flows, mem_flows):
     rows = [("metric", "unit") + tuple(NAMES[c] + " med [min-max]"
                                        for c in CONFIGS) +
             ("tcpstate/none", "tcpstate/conntrack")]
@@ -136,7 +137,8 @@ def table(summary, dump_flows):
                                              fmt(s[cfg]["max"])))
         rt = s["ratio_tcpstate_none"]
         rn = s["ratio_tcpstate_conntrack"]
-        rows.append((label.replace("DUMP", str(dump_flows)), unit) +
+        label = label.replace("DUMP", str(dump_flows))
+        rows.append((label.replace("MEM", str(mem_flows)), unit) +
                     tuple(cells) +
                     ("%.3f" % rt if rt is not None else "-",
                      "%.3f" % rn if rn is not None else "-"))
@@ -187,7 +189,7 @@ def main():
     print("medians over %s rounds [min-max]; guest time = instructions "
           "(QEMU -icount, 1 vCPU)" % params.get("rounds", "?"))
     print()
-    print(table(summary, dump_flows))
+    print(table(summary, dump_flows, mem_flows))
     print()
     for x in tg:
         print("%-4s %s: %s (goal %s)" % ("MET" if x["met"] else "NOT",
