@@ -229,6 +229,18 @@ synflood_for()
 	     "synflood stopped by EPERM $stops times"
 }
 
+# Flows whose two endpoints are ESTABLISHED, from the flow table itself.
+established_flows()
+{
+	in_ns "$1" awk 'NR > 1 && $6 == "ESTABLISHED" && $7 == "ESTABLISHED"' \
+		/proc/net/tcpstate/flows | wc -l
+}
+
+# A spoofed SYN flood at the sender's full speed against a listener that
+# holds HELD idle established connections: FLOOD_S seconds of flood alone
+# (the SYNs the receiver's TCP took per second: its TcpInSegs, less what
+# the held connections sent), then FLOOD_S seconds of flood with a
+# legitimate client alongside (its connections per second and failures).
 flood()
 {
 	local cfg=$1 r=$2 legit out t in0 in1 ck0 ck1 n f est ev try
