@@ -184,36 +184,21 @@ tcpstate_count(struct tcpstate_net *tn, const struct nf_hook_state *state,
 		this_cpu_inc(st->v[TCPSTATE_STAT_GSO_SKBS]);
 }
 
-/*
- * An IPv4 key, canonical as tcpstate_key_canon() makes it, built in place;
- * returns the side the source is.
- */
+/* The canonical key of the segment; returns the side the source is. */
 static __always_inline unsigned int
-tcpstate_key_v4(struct tcpstate_key *key, const struct iphdr *iph,
-		const struct tcphdr *th)
-{
-	u64 src = (u64)ntohl(iph->saddr) << 16 | ntohs(th->source);
-	u64 dst = (u64)ntohl(iph->daddr) << 16 | ntohs(th->dest);
-	unsigned int side = src > dst;
-
-	memset(key, 0, sizeof(*key));
-	key->family = AF_INET;
-	key->addr[side].ip = iph->saddr;
-	key->port[side] = th->source;
-	key->addr[side ^ 1].ip = iph->daddr;
-	key->port[side ^ 1] = th->dest;
-	return side;
-}
-
-/* An IPv6 key: (source, destination), then made canonical. */
-static __always_inline unsigned int
-tcpstate_key_v6(struct tcpstate_key *key, const struct ipv6hdr *ip6h,
-		const struct tcphdr *th)
+tcpstate_key(struct tcpstate_key *key, const struct iphdr *iph,
+	     const struct ipv6hdr *ip6h, const struct tcphdr *th)
 {
 	memset(key, 0, sizeof(*key));
-	key->family = AF_INET6;
-	key->addr[0].in6 = ip6h->saddr;
-	key->addr[1].in6 = ip6h->daddr;
+	if (iph) {
+		key->family = AF_INET;
+		key->addr[0].ip = iph->saddr;
+		key->addr[1].ip = iph->daddr;
+	} else {
+		key->family = AF_INET6;
+		key->addr[0].in6 = ip6h->saddr;
+		key->addr[1].in6 = ip6h->daddr;
+	}
 	key->port[0] = th->source;
 	key->port[1] = th->dest;
 	return tcpstate_key_canon(key);
@@ -247,8 +232,7 @@ tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
 	tcpstate_count(tn, state, &pkt.seg, !!iph);
 	if (tcpstate_bench_stop(TCPSTATE_STAGE_PARSE))
 		return;
-	side = iph ? tcpstate_key_v4(&pkt.key, iph, th) :
-		     tcpstate_key_v6(&pkt.key, ip6h, th);
+	side = tcpstate_key(&pkt.key, iph, ip6h, th);
 	if (tcpstate_bench_stop(TCPSTATE_STAGE_KEY)) {
 		barrier_data(&pkt.key);
 		return;

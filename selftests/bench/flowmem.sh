@@ -200,7 +200,7 @@ measure()
 	sample "$cfg" mem_bytes_per_flow 1 $(((used1 - used0) * 1024 / MEM))
 	sample "$cfg" mem_mib_total 1 $(((used1 - used0) / 1024))
 	# What holding them costs with no traffic at all: the trackers' own
-	# expiry scans (tcpstate walks its whole table every gc_interval_ms).
+	# expiry scans (tcpstate's GC visits a slice of its table each run).
 	sample "$cfg" idle_busy_pct 1 "$(busy_pct 10)"
 	cleanup_ns
 	[ "$cfg" != C ] || rmmod tcpstate

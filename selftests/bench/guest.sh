@@ -210,11 +210,9 @@ synflood_for()
 	# The shell's own clock: each `date` or `bc` would be read from the
 	# 9p root, an idle wait that can make icount time jump past the end.
 	t0=$(us_now)
-	now=$t0
+	left=$((secs * 1000000))
 	# At least one run, however far the clock jumped meanwhile.
-	while [ "$now" = "$t0" ] || [ "$left" -gt 1000 ]; do
-		left=$((secs * 1000000 - (now - t0)))
-		[ "$left" -gt 1000 ] || left=1000
+	while :; do
 		n=$(in_ns "$a" $BIN/synflood -n 1000000000 -p "$sport" \
 			-s "$(us_to_s "$left")" 10.64.0.0 10.0.1.2 $PORT \
 			2> /dev/null) || stops=$((stops + 1))
@@ -223,6 +221,7 @@ synflood_for()
 		sent=$((sent + ${n:-0}))
 		now=$(us_now)
 		left=$((secs * 1000000 - (now - t0)))
+		[ "$left" -gt 1000 ] || break
 	done
 	echo "flood in $(us_to_s $((now - t0))) s," \
 	     "$sent SYNs sent (last run: ${refused:-?} refused)," \
