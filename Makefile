@@ -3,15 +3,27 @@
 # tcpstate: `make` builds module/tcpstate.ko and tools/tcpstate;
 # `make demo` shows it at work in a VM; `make check` runs every test.
 
-# The kernel to build for: KVER picks an installed kernel by version; else
-# the running kernel's headers; else Debian's default kernel (the one
-# linux-headers-amd64 depends on), else the newest linux-headers tree.
-ifdef KVER
-KDIR ?= /lib/modules/$(KVER)/build
-else
-KDIR ?= $(shell scripts/kernel.sh kdir)
+# The kernel to build for: KVER picks a kernel by version (installed
+# first if missing); else the running kernel's headers; else Debian's
+# default kernel (the one linux-headers-amd64 depends on), else the newest
+# linux-headers tree. KDIR= overrides them all.
+#
+# make reads KDIR when it parses this file, and a fresh machine has no
+# headers yet at that point. So build/kernel.mk is remade first: its rule
+# installs what is missing (scripts/deps.sh; without root it prints the
+# apt-get command and stops) and only then asks which kernel is there;
+# make restarts with it whenever it changed.
+ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),all)),)
+include build/kernel.mk
 endif
-KDIR := $(KDIR)
+
+build/kernel.mk: FORCE
+	@scripts/deps.sh $(KVER)
+	@mkdir -p $(@D)
+	@scripts/kernel.sh mk $(KVER) > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+KDIR ?= $(TCPSTATE_KDIR)
 # The release those headers are for; the VM boots that kernel.
 KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 	 $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -21,7 +33,7 @@ CHECKPATCH_DIR = build/checkpatch
 PREFIX ?= /usr/local
 VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
-.PHONY: all deps module tools check check-debug demo fuzz bench bench-stages bench-tools bench-fsm sparse \
+.PHONY: FORCE all deps kernel module tools check check-debug demo fuzz bench bench-stages bench-tools bench-fsm sparse \
 	checkpatch install dkms-install clean
 
 all: module tools
@@ -29,15 +41,19 @@ all: module tools
 deps:
 	@scripts/deps.sh $(KVER)
 
-module: deps
+# The kernel tree this build uses and the release the VM boots.
+kernel:
+	@echo "$(KDIR) $(KREL)"
+
+module:
 	@test -d "$(KDIR)" || { echo "no kernel headers in '$(KDIR)'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-tools: deps
+tools:
 	$(MAKE) -C tools
 
 # Sparse on every file of the module; any report fails.
-sparse: deps
+sparse:
 	@mkdir -p build
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules > build/sparse.log 2>&1 || \
@@ -45,7 +61,7 @@ sparse: deps
 	@cat build/sparse.log; ! grep -E 'warning:|error:' build/sparse.log
 
 # checkpatch.pl comes from Debian's linux-source at use time.
-$(CHECKPATCH_DIR)/scripts/checkpatch.pl: | deps
+$(CHECKPATCH_DIR)/scripts/checkpatch.pl:
 	mkdir -p $(CHECKPATCH_DIR)
 	tar -xf $$(ls /usr/src/linux-source-*.tar.xz | sort -V | tail -n 1) \
 		-C $(CHECKPATCH_DIR) --strip-components=1 --wildcards \
@@ -127,12 +143,12 @@ install: all
 	install -D -m 0644 tools/tcpstate.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/tcpstate
 
-dkms-install: deps
+dkms-install:
 	dkms remove -m tcpstate -v $(VERSION) --all 2>/dev/null || true
 	rm -rf /usr/src/tcpstate-$(VERSION)
 	mkdir -p /usr/src/tcpstate-$(VERSION)
 	git ls-files -z | xargs -0 cp --parents -t /usr/src/tcpstate-$(VERSION)
-	dkms install -m tcpstate -v $(VERSION)
+	dkms install -m tcpstate -v $(VERSION) -k $(KREL)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

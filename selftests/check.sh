@@ -5,8 +5,9 @@
 # [--append ARGS] [--vm-only] [SUITE...]:
 # every test of tcpstate, as one KTAP report ending in "N passed, N failed
 # [, N skipped]": the host suites (the fsm's unit tests, pcap replay, static
-# checks, DKMS, the VM runner's own tests, a bounded fuzz run) and the VM
-# suites (every one, or those named), split over two VMs side by side. A VM
+# checks, the build on a fresh machine, DKMS, the VM runner's own tests,
+# a bounded fuzz run) and the VM suites (every one, or those named), split
+# over two VMs side by side. A VM
 # keeps about one core busy, and a suite needs a kernel to itself (it
 # reloads the module, counts the objects of all namespaces). --vm-only
 # leaves out the host suites (make check-debug).
@@ -62,10 +63,11 @@ show_lane() { cat "$1"; return "$2"; }
 lanes=0
 for i in 0 1; do [ -n "${LANE[i]}" ] && lanes=$((lanes + 1)); done
 if [ "$host" = 1 ]; then
-	ktap_plan $((6 + lanes))
+	ktap_plan $((7 + lanes))
 	ktap_suite fsm-unit make -s -C selftests/unit check
 	ktap_suite replay selftests/replay/test_replay.sh
 	ktap_suite static selftests/static.sh
+	ktap_suite build selftests/build.sh
 	ktap_suite dkms selftests/dkms.sh "${kernel[@]}"
 else
 	ktap_plan "$lanes"
