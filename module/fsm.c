@@ -27,6 +27,11 @@
  *   with a new ISN before the handshake completed, is a new incarnation:
  *   the old record ends (its TIME_WAIT endpoints go CLOSED) and the caller
  *   starts a fresh one with tcpstate_fsm_restart() and the same segment.
+ * - FIN and ACK segments pass Linux's checks before the table: the
+ *   sequence in the receiver's window (tcp_sequence()), an ack of nothing
+ *   unsent (tcp_ack()), and towards SYN_RECEIVED an ack of the SYN-ACK
+ *   (tcp_check_req()). A segment that fails them is invalid and moves
+ *   nothing: a forged FIN, or an ACK of a FIN never sent, ends nothing.
  * - RSTs (RFC 5961): accepted when the sequence number is exactly the
  *   sender's snd_nxt (or the FIN's, once it sent one); in the window but
  *   not exact is a challenge (invalid), outside is invalid. An endpoint in
@@ -150,7 +155,8 @@ tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][TCPSTATE_S_MAX] = {
 /*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
 	{ SCW, SCL, SLI, SSS, SSR, SCW, SCG, STW, SCW, SCG, SLA, STW },
 /*
- * SSS, SSR	FIN not acking our SYN is not acceptable: ignored
+ * SSS		FIN not acking our SYN is not acceptable: ignored
+ * SSR		never: invalid before the table, as the third ACK
  * SES -> SCW	passive close
  * SF1 -> SCG	simultaneous close: the peer's FIN does not ack ours
  * SF2 -> STW	the peer closes after acking our FIN
@@ -175,7 +181,8 @@ tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][TCPSTATE_S_MAX] = {
 	{ SMS, SCL, SLI, SSS, SSR, SES, SF1, SF2, SCW, SCG, SLA, STW },
 /*
  * SNO -> SMS	mid-stream: ESTABLISHED once ACKs were seen both ways
- * SSR -> SSR	third ACK that does not ack the SYN-ACK: ignored
+ * SSR -> SSR	never: an ACK that does not ack the SYN-ACK is invalid
+ *		(tcp_check_req()), checked before the table
  * SF1 -> SF1	ACK of data, not of our FIN
  * SCG, SLA	still waiting for the ACK of our FIN
  */
@@ -523,6 +530,72 @@ static unsigned int check_rst(const struct tcpstate_fsm *fsm,
 	return TCPSTATE_INV_RST_OUT_OF_WINDOW;
 }
 
+/* Linux's TCP_MAX_WSCALE, and the least window we hold a receiver to. */
+#define FSM_WSCALE_MAX	14
+#define FSM_WIN_MIN	0x10000U
+
+/*
+ * How far the receiver lets the sender go, either way from the sender's
+ * highest sequence end: its last window, scaled, at least 64 KB. The fsm
+ * keeps no acks (the fast path would have to store each one); end[] is
+ * never below a valid ack, so measuring from it is the generous side.
+ * A receiver whose SYN we missed may scale by anything: assume the most.
+ */
+static u32 rcv_window(const struct tcpstate_fsm *fsm, unsigned int rcv)
+{
+	u64 syns = HB(rcv, H_S) | HB(rcv, H_H);
+	u64 peer_syns = HB(rcv ^ 1, H_S) | HB(rcv ^ 1, H_H);
+	u32 wnd = fsm->win[rcv];
+
+	if (!(fsm->hist & syns))
+		wnd <<= FSM_WSCALE_MAX;
+	else if ((fsm->opt[rcv] & TCPSTATE_FSM_O_WSCALE) &&
+		 (!(fsm->hist & peer_syns) ||
+		  (fsm->opt[rcv ^ 1] & TCPSTATE_FSM_O_WSCALE)))
+		wnd <<= fsm->opt[rcv] & 0xf;
+	return wnd > FSM_WIN_MIN ? wnd : FSM_WIN_MIN;
+}
+
+/*
+ * tcp_sequence() from the wire: the segment, FIN included, must end
+ * within the receiver's window of the sender's snd_nxt. Far ahead is a
+ * forgery (it would make the real next bytes look retransmitted); far
+ * behind is not even a retransmission.
+ */
+static bool in_window(const struct tcpstate_fsm *fsm,
+		      const struct tcpstate_seg *seg, unsigned int d)
+{
+	u32 seg_end = seg->seq + seg->len + !!(seg->flags & TCPSTATE_TH_FIN);
+	u32 end = fsm->end[d], wnd;
+
+	if (!(fsm->hist & HIST_SEQ(d)) || !(fsm->hist & HIST_SEQ(d ^ 1)))
+		return true;	/* no sequence or no window to measure by */
+	wnd = rcv_window(fsm, d ^ 1);
+	return !seq_after(seg_end, end + wnd) && !seq_before(seg_end, end - wnd);
+}
+
+/*
+ * FIN and ACK segments, in the order Linux checks them: the sequence,
+ * then the ack. A receiver in SYN_RECEIVED takes only an ack of its
+ * SYN-ACK (tcp_check_req()); any other receiver drops a segment acking
+ * what it never sent (tcp_ack()), data and FIN included.
+ */
+static unsigned int check_data(const struct tcpstate_fsm *fsm,
+			       const struct tcpstate_seg *seg, unsigned int d)
+{
+	unsigned int p = d ^ 1;
+
+	/* in order is in the window, as on the fast path */
+	if (seg->seq != fsm->end[d] && !in_window(fsm, seg, d))
+		return TCPSTATE_INV_OUT_OF_WINDOW;
+	if (fsm->state[p] == SSR)
+		return acks_syn(fsm, p, seg->ack) ? FSM_OK :
+						    TCPSTATE_INV_BAD_ACK;
+	if (seq_after(seg->ack, fsm->end[p]) && (fsm->hist & HIST_SEQ(p)))
+		return TCPSTATE_INV_ACK_UNSENT;
+	return FSM_OK;
+}
+
 static u8 table(const struct tcpstate_fsm *fsm, unsigned int view,
 		unsigned int kind, unsigned int dir)
 {
@@ -696,6 +769,7 @@ static unsigned int check(struct tcpstate_fsm *fsm,
 		break;
 	case TCPSTATE_K_FIN:
 	case TCPSTATE_K_ACK:
+		r = check_data(fsm, seg, d);
 		*kind += acks_ctl(fsm, d ^ 1, seg);	/* the _ACKS variant */
 		res->kind = *kind;
 		break;
@@ -1130,6 +1204,8 @@ static const char * const tcpstate_invalid_names[TCPSTATE_INV_MAX] = {
 	[TCPSTATE_INV_RST_CHALLENGE]	= "rst_challenge",
 	[TCPSTATE_INV_BAD_ACK]		= "bad_ack",
 	[TCPSTATE_INV_UNEXPECTED]	= "unexpected",
+	[TCPSTATE_INV_ACK_UNSENT]	= "ack_unsent",
+	[TCPSTATE_INV_OUT_OF_WINDOW]	= "out_of_window",
 };
 
 static const char * const tcpstate_kind_names[TCPSTATE_K_MAX + 1] = {

@@ -74,8 +74,10 @@ enum tcpstate_invalid {
 	TCPSTATE_INV_BAD_FLAGS,		/* SYN+FIN, SYN+RST, no flags, ... */
 	TCPSTATE_INV_RST_OUT_OF_WINDOW,	/* RFC 5961: RST outside the window */
 	TCPSTATE_INV_RST_CHALLENGE,	/* RFC 5961: in window, not exact */
-	TCPSTATE_INV_BAD_ACK,		/* SYN-ACK or RST not acking the SYN */
+	TCPSTATE_INV_BAD_ACK,		/* SYN-ACK/RST/3rd ACK not acking SYN */
 	TCPSTATE_INV_UNEXPECTED,	/* not acceptable in the current state */
+	TCPSTATE_INV_ACK_UNSENT,	/* acks data the peer never sent */
+	TCPSTATE_INV_OUT_OF_WINDOW,	/* data or FIN outside the window */
 
 	TCPSTATE_INV_MAX,
 };
