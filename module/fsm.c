@@ -16,8 +16,11 @@
  *   it SYN_RECEIVED, a RST CLOSED. LISTEN is never entered (the listening
  *   socket is another 4-tuple).
  * - A flow picked up mid-stream is marked; an endpoint in NONE becomes
- *   ESTABLISHED once ACK-bearing segments have been seen in both directions
- *   (TCPSTATE_T_MS). A FIN moves it directly (FIN_WAIT_1 / CLOSE_WAIT).
+ *   ESTABLISHED once the two directions agree (TCPSTATE_T_MS): each has
+ *   acked sequence space the other one sent. Forged segments with made-up
+ *   numbers do not agree, and until then the flow is not trusted (short
+ *   deadline, evictable) and stays off the fast path. A FIN moves it
+ *   directly (FIN_WAIT_1 / CLOSE_WAIT), still untrusted.
  *   A flow whose first segment is a SYN-ACK is a handshake with a missed
  *   SYN: the SYN-ACK's receiver is the client and becomes ESTABLISHED.
  * - States never move back: a retransmitted FIN after a final ACK that was
@@ -109,7 +112,7 @@ tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][TCPSTATE_S_MAX] = {
 /*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
 	{ SMS, SCL, SLI, SSS, SSR, SES, SF1, SF2, SCW, SCG, SLA, STW },
 /*
- * SNO -> SMS	mid-stream: ESTABLISHED once ACKs were seen both ways
+ * SNO -> SMS	mid-stream: ESTABLISHED once both directions agree
  * SSS -> SSS	ACK not acking the peer's SYN: ignored
  * other	data or ACKs do not move the sender
  */
@@ -180,7 +183,7 @@ tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][TCPSTATE_S_MAX] = {
 /*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
 	{ SMS, SCL, SLI, SSS, SSR, SES, SF1, SF2, SCW, SCG, SLA, STW },
 /*
- * SNO -> SMS	mid-stream: ESTABLISHED once ACKs were seen both ways
+ * SNO -> SMS	mid-stream: ESTABLISHED once both directions agree
  * SSR -> SSR	never: an ACK that does not ack the SYN-ACK is invalid
  *		(tcp_check_req()), checked before the table
  * SF1 -> SF1	ACK of data, not of our FIN
@@ -402,7 +405,7 @@ static void set_opts(struct tcpstate_fsm *fsm, unsigned int dir,
 		o |= TCPSTATE_FSM_O_SACK;
 	if (seg->opt & TCPSTATE_OPT_TS)
 		o |= TCPSTATE_FSM_O_TS;
-	fsm->opt[dir] = o;
+	fsm->opt[dir] = o | (fsm->opt[dir] & TCPSTATE_FSM_O_AGREE);
 }
 
 /* Does this ack cover the SYN that endpoint dir sent? */
@@ -596,17 +599,28 @@ static unsigned int check_data(const struct tcpstate_fsm *fsm,
 	return FSM_OK;
 }
 
+static bool agreed(const struct tcpstate_fsm *fsm)
+{
+	return fsm->opt[0] & fsm->opt[1] & TCPSTATE_FSM_O_AGREE;
+}
+
+/* TCPSTATE_T_MS: synchronized once both directions agree */
+static u8 midstream_state(const struct tcpstate_fsm *fsm, unsigned int dir)
+{
+	if (fsm->flags & TCPSTATE_F_MIDSTREAM)
+		return agreed(fsm) ? SES : fsm->state[dir];
+	/* a SYN answered with a bare ACK: as before, ACKs both ways */
+	if ((fsm->hist & HIST_ACKB(0)) && (fsm->hist & HIST_ACKB(1)))
+		return SES;
+	return fsm->state[dir];
+}
+
 static u8 table(const struct tcpstate_fsm *fsm, unsigned int view,
 		unsigned int kind, unsigned int dir)
 {
 	u8 s = tcpstate_fsm_trans[view][kind][fsm->state[dir]];
 
-	if (s != SMS)
-		return s;
-	/* mid-stream: synchronized once ACKs were seen both ways */
-	if ((fsm->hist & HIST_ACKB(0)) && (fsm->hist & HIST_ACKB(1)))
-		return SES;
-	return fsm->state[dir];
+	return s != SMS ? s : midstream_state(fsm, dir);
 }
 
 static void apply_syn(struct tcpstate_fsm *fsm,
@@ -646,6 +660,45 @@ static void apply_rst(struct tcpstate_fsm *fsm, unsigned int d)
 			fsm->close_reason = TCPSTATE_CLOSE_RST_SERVER;
 	}
 	hist_add(fsm, d, H_R);
+}
+
+/* Does ack fall in what dir sent: its first seen sequence to its end? */
+static bool acks_sent(const struct tcpstate_fsm *fsm, unsigned int dir,
+		      u32 ack)
+{
+	return !seq_before(ack, fsm->isn[dir]) && !seq_after(ack, fsm->end[dir]);
+}
+
+/*
+ * A mid-stream flow has no ISNs: isn[] holds the first sequence number
+ * seen from each direction instead, and until a direction is seen, the
+ * last ack sent to it. Direction d agrees once it acks sequence space the
+ * other one sent, checked on each segment until both agree. The ack held
+ * for an unseen direction is checked against its first segment, so a
+ * real pickup agrees as soon as both directions have spoken.
+ */
+static void midstream_agree(struct tcpstate_fsm *fsm,
+			    const struct tcpstate_seg *seg, unsigned int d,
+			    struct tcpstate_result *res)
+{
+	u64 peer_acked = HB(d ^ 1, H_A) | HB(d ^ 1, H_D) | HB(d ^ 1, H_F);
+	unsigned int p = d ^ 1;
+	u32 seg_end;
+
+	if (!(fsm->hist & HIST_SEQ(d))) {
+		seg_end = seg->seq + seg->len + !!(seg->flags & TCPSTATE_TH_FIN);
+		if ((fsm->hist & peer_acked) &&
+		    !seq_before(fsm->isn[d], seg->seq) &&
+		    !seq_after(fsm->isn[d], seg_end))
+			fsm->opt[p] |= TCPSTATE_FSM_O_AGREE;
+		fsm->isn[d] = seg->seq;
+	}
+	if (!(fsm->hist & HIST_SEQ(p)))
+		fsm->isn[p] = seg->ack;
+	else if (acks_sent(fsm, p, seg->ack))
+		fsm->opt[d] |= TCPSTATE_FSM_O_AGREE;
+	if (agreed(fsm))
+		res->events |= TCPSTATE_EV_TRUSTED;
 }
 
 /*
@@ -839,6 +892,9 @@ void tcpstate_fsm_slow(struct tcpstate_fsm *fsm,
 		apply_rst(fsm, d);
 		break;
 	default:
+		if (unlikely(fsm->flags & TCPSTATE_F_MIDSTREAM) &&
+		    !tcpstate_fsm_trusted(fsm))
+			midstream_agree(fsm, seg, d, res);
 		if (apply_data(fsm, seg, d, seg->tstamp, res))
 			goto transition;	/* probe: no data */
 	}
@@ -917,9 +973,13 @@ static u64 last_units(const struct tcpstate_fsm *fsm)
 u64 tcpstate_fsm_deadline(const struct tcpstate_fsm *fsm,
 			  const struct tcpstate_timeouts *to)
 {
+	u32 t = phase_timeout(fsm, to);
+
+	/* a pickup not yet confirmed may be forged: no longer than a SYN_RECV */
+	if (t > to->syn_recv && !tcpstate_fsm_trusted(fsm))
+		t = to->syn_recv;
 	/* rounded up: t_last only keeps 16.8 ms units */
-	return ((last_units(fsm) + 1) << 24) +
-	       (u64)phase_timeout(fsm, to) * 1000000;
+	return ((last_units(fsm) + 1) << 24) + (u64)t * 1000000;
 }
 
 bool tcpstate_fsm_expire(struct tcpstate_fsm *fsm, u64 now,

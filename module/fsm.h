@@ -96,7 +96,7 @@ enum tcpstate_view {
 };
 
 /* Table entries that are not states. */
-#define TCPSTATE_T_MS	0xfe	/* midstream: ESTABLISHED once ACKs seen both ways */
+#define TCPSTATE_T_MS	0xfe	/* midstream: ESTABLISHED once both ways agree */
 #define TCPSTATE_T_IV	0xff	/* impossible here: invalid, nothing changes */
 
 extern const u8
@@ -114,6 +114,7 @@ tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][TCPSTATE_S_MAX];
 #define TCPSTATE_EV_INVALID	0x0100	/* see tcpstate_result.invalid */
 #define TCPSTATE_EV_EXPIRED	0x0200	/* timed out: report and free */
 #define TCPSTATE_EV_FIRST	0x0400	/* first segment of the record */
+#define TCPSTATE_EV_TRUSTED	0x0800	/* mid-stream flow now trusted */
 
 struct tcpstate_result {
 	u8 old_state[2];	/* by direction */
@@ -148,7 +149,7 @@ struct tcpstate_fsm {
 	u64 hist;		/* history: seen mask and first-seen order */
 	u64 bytes[2];		/* payload bytes sent */
 	u32 pkts[2];		/* packets sent */
-	u32 isn[2];		/* sequence number of the SYN or SYN-ACK */
+	u32 isn[2];		/* SYN or SYN-ACK; mid-stream: see fsm.c */
 	u32 end[2];		/* highest sequence end sent (snd_nxt) */
 	u32 rtx[2];		/* segments with retransmitted payload */
 	u32 t_synack;
@@ -180,6 +181,8 @@ static_assert(sizeof(struct tcpstate_fsm) <= TCPSTATE_FSM_SIZE_MAX,
 #define TCPSTATE_FSM_O_WSCALE	0x10
 #define TCPSTATE_FSM_O_SACK	0x20
 #define TCPSTATE_FSM_O_TS	0x40
+/* mid-stream: this direction acked sequence space the other one sent */
+#define TCPSTATE_FSM_O_AGREE	0x80
 
 /* Timestamps for tcpstate_fsm_time(). */
 enum tcpstate_ts {
@@ -229,6 +232,21 @@ static inline bool tcpstate_fsm_fast(struct tcpstate_fsm *fsm,
 	if ((s32)((u32)(seg->tstamp >> 24) - fsm->t_last) > 0)
 		fsm->t_last = (u32)(seg->tstamp >> 24);
 	return true;
+}
+
+/*
+ * Can the flow table hold this flow as a real connection? A flow picked
+ * up mid-stream is trusted once each direction has acked sequence space
+ * the other one sent (or a handshake completed): one forged segment each
+ * way is not enough. Until then it has a short deadline and must stay
+ * evictable. TCPSTATE_EV_TRUSTED or _HANDSHAKE says when it changes.
+ */
+static inline bool tcpstate_fsm_trusted(const struct tcpstate_fsm *fsm)
+{
+	if ((fsm->flags & (TCPSTATE_F_MIDSTREAM | TCPSTATE_F_HANDSHAKE)) !=
+	    TCPSTATE_F_MIDSTREAM)
+		return true;
+	return fsm->opt[0] & fsm->opt[1] & TCPSTATE_FSM_O_AGREE;
 }
 
 void tcpstate_fsm_init(struct tcpstate_fsm *fsm, u64 now);

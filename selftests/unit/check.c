@@ -128,6 +128,34 @@ static const char *check_counters(const struct tcpstate_fsm *fsm,
 	return NULL;
 }
 
+/*
+ * Mid-stream trust: what the flow table relies on. An untrusted flow
+ * never outlives a half-open handshake, never sits on the fast path
+ * (both ESTABLISHED), and the step that trusts it says so in an event.
+ */
+static const char *check_trust(const struct tcpstate_fsm *fsm,
+			       const struct tcpstate_fsm *before,
+			       const struct tcpstate_result *res)
+{
+	const struct tcpstate_timeouts *to = &tcpstate_timeouts_default;
+	u64 last = tcpstate_fsm_time(fsm, TCPSTATE_TS_LAST);
+	bool was = tcpstate_fsm_trusted(before), is = tcpstate_fsm_trusted(fsm);
+
+	if (!is && tcpstate_fsm_deadline(fsm, to) >
+		   last + (1ULL << 24) + (u64)to->syn_recv * 1000000)
+		FAIL("untrusted flow's deadline beyond syn_recv");
+	if (!is && fsm->state[0] == TCPSTATE_S_ESTABLISHED &&
+	    fsm->state[1] == TCPSTATE_S_ESTABLISHED)
+		FAIL("untrusted flow ESTABLISHED both ways");
+	/* a zeroed `before` is a fresh record: trusted until a segment */
+	if (before->hist && was && !is)
+		FAIL("trust lost");
+	if (before->hist && !was && is &&
+	    !(res->events & (TCPSTATE_EV_TRUSTED | TCPSTATE_EV_HANDSHAKE)))
+		FAIL("trusted without an event");
+	return NULL;
+}
+
 const char *unit_check(const struct tcpstate_fsm *fsm,
 		       const struct tcpstate_fsm *before,
 		       const struct tcpstate_result *res)
@@ -150,6 +178,8 @@ const char *unit_check(const struct tcpstate_fsm *fsm,
 			     tcpstate_state_name(o), tcpstate_state_name(n));
 	}
 	err = check_counters(fsm, before);
+	if (!err)
+		err = check_trust(fsm, before, res);
 	if (!err)
 		err = check_names(fsm, res);
 	if (!err)

@@ -232,6 +232,11 @@ static int num_key(struct run *r, const char *k, long long *got)
 		*got = f->bytes[s];
 	else if (!strcmp(k, "newinc"))
 		*got = r->newinc;
+	else if (!strcmp(k, "trusted"))
+		*got = tcpstate_fsm_trusted(f);
+	else if (!strcmp(k, "timeout_s"))	/* whole seconds, defaults */
+		*got = (tcpstate_fsm_deadline(f, &tcpstate_timeouts_default) -
+			tcpstate_fsm_time(f, TCPSTATE_TS_LAST)) / 1000000000;
 	else
 		return -1;
 	return 0;
