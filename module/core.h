@@ -9,7 +9,10 @@
 #include <linux/list.h>
 #include <linux/netfilter.h>
 #include <linux/percpu.h>
+#include <linux/memcontrol.h>
 #include <linux/rhashtable-types.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -34,6 +37,7 @@ enum tcpstate_stat {
 	TCPSTATE_STAT_FRAGMENTS,	/* non-first IP fragments, not parsed */
 	TCPSTATE_STAT_MALFORMED,	/* truncated or bad TCP header */
 	TCPSTATE_STAT_BAD_OPTIONS,	/* SYN options with bad lengths */
+	TCPSTATE_STAT_BAD_CHECKSUM,	/* arriving, bad TCP checksum */
 	TCPSTATE_STAT_NO_FLOW,		/* RST or bad flags matching no flow */
 	TCPSTATE_STAT_INVALID,		/* segments the fsm refused */
 	TCPSTATE_STAT_RST_OUT_OF_WINDOW, /* ... of which RFC 5961 RSTs */
@@ -70,20 +74,64 @@ struct tcpstate_config {
 	u32 flood_half_open;	/* half-open handshakes at one listener */
 };
 
+/* The bounds of every setting, for module parameters and netlink alike. */
+#define TCPSTATE_TIMEOUT_MAX_MS		2592000000U	/* 30 days */
+#define TCPSTATE_FLOWS_MAX		BIT(24)
+#define TCPSTATE_LISTENERS_MAX		BIT(20)
+#define TCPSTATE_FLOOD_MAX		BIT(24)
+#define TCPSTATE_GC_INTERVAL_MIN_MS	10
+#define TCPSTATE_GC_INTERVAL_MAX_MS	60000
+
+/*
+ * What the namespaces other than the initial one hold together: any
+ * user can create namespaces (unshare -Urn), so each one's own bound is
+ * not a bound on the host. The initial namespace has only its own.
+ */
+struct tcpstate_shared {
+	atomic_t flows;
+	atomic_t listeners;
+	u32 max_flows;
+	u32 max_listeners;
+};
+
+extern struct tcpstate_shared tcpstate_shared;
+
+/* n + 1 unless that would pass max; the bound is never crossed. */
+static inline bool tcpstate_inc_below(atomic_t *n, int max)
+{
+	int v = atomic_read(n);
+
+	do {
+		if (v >= max)
+			return false;
+	} while (!atomic_try_cmpxchg(n, &v, v + 1));
+	return true;
+}
+
+/*
+ * The evictable flows created on one CPU, a list per class in age order.
+ * Per CPU, so that no new flow takes a lock of the whole namespace.
+ */
+struct tcpstate_evict {
+	spinlock_t lock;		/* the lists, and flow->class */
+	struct list_head list[TCPSTATE_CLASS_NR];
+};
+
 /* IPv4 and IPv6, each at PRE_ROUTING and POST_ROUTING. */
 #define TCPSTATE_HOOKS	4
 
 /* Everything tcpstate keeps for one network namespace. */
 struct tcpstate_net {
 	struct net *net;
+	struct mem_cgroup *memcg;	/* charged for what is allocated */
+	bool shared;			/* counts in tcpstate_shared */
 	struct tcpstate_pcpu_stats __percpu *stats;
 	struct tcpstate_config cfg;
 	struct proc_dir_entry *proc_dir;
 
 	struct rhashtable flows;
 	atomic_t nflows;
-	spinlock_t evict_lock;		/* evict lists and flow->class */
-	struct list_head evict[TCPSTATE_CLASS_NR];
+	struct tcpstate_evict __percpu *evict;	/* eviction lists, per CPU */
 	struct delayed_work gc_work;
 	struct rhashtable_iter gc_iter;	/* where the GC's pass stands */
 
@@ -92,19 +140,9 @@ struct tcpstate_net {
 	struct nf_hook_ops hook_ops[TCPSTATE_HOOKS];	/* priv: this */
 };
 
-/* What every namespace holds, for the leak check in the stats. */
-struct tcpstate_totals {
-	u32 namespaces;
-	u64 flows;
-	u64 listeners;
-};
-
-void tcpstate_totals_read(struct tcpstate_totals *t);
-
 extern unsigned int tcpstate_net_id;
 extern struct tcpstate_config tcpstate_config_default;
 extern unsigned int tcpstate_gc_interval_ms;
-extern unsigned int tcpstate_fail_alloc_every;
 
 /*
  * Benchmarks only: a module built with KCFLAGS=-DTCPSTATE_BENCH_STAGE=N
@@ -125,6 +163,27 @@ enum tcpstate_bench_stage {
 #else
 #define tcpstate_bench_stop(stage)	false
 #endif
+
+/*
+ * An object for a namespace, on any path (the packet path included). The
+ * initial namespace's are GFP_ATOMIC. Another's are charged to its memory
+ * cgroup and GFP_NOWAIT: they stop at the cgroup's limit (GFP_ATOMIC would
+ * be let through it) and never take the atomic reserves.
+ */
+static inline void *tcpstate_alloc(struct tcpstate_net *tn,
+				   struct kmem_cache *cache, gfp_t zero)
+{
+	struct mem_cgroup *old;
+	void *p;
+
+	if (!tn->memcg)
+		return kmem_cache_alloc(cache, GFP_ATOMIC | zero);
+	old = set_active_memcg(tn->memcg);
+	p = kmem_cache_alloc(cache, GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN |
+			     zero);
+	set_active_memcg(old);
+	return p;
+}
 
 static inline struct tcpstate_net *tcpstate_pernet(const struct net *net)
 {

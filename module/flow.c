@@ -6,15 +6,18 @@
  *
  * Locking: lookups run under RCU (netfilter hooks hold it). flow->lock
  * (BH) serialises the fsm of one flow, whose two directions may arrive on
- * two CPUs at once; it nests outside tn->evict_lock and the listener lock.
- * The eviction lists and flow->class change under tn->evict_lock. A flow
- * is freed after an RCU grace period once `dead` is set under its lock,
+ * two CPUs at once; it nests outside the eviction lists' lock and the
+ * listener's. The eviction lists are per CPU (struct tcpstate_evict): a
+ * flow goes on those of the CPU that created it, and its class changes
+ * under their lock. No lock of the whole namespace is taken for a segment
+ * or a new flow; only eviction, when the table is full, looks at every
+ * CPU's lists. A flow is freed after an RCU grace period once `dead` is set under its lock,
  * which only the one who unlinks it does.
  */
+#include <linux/error-injection.h>
 #include <linux/jhash.h>
 #include <linux/ktime.h>
 #include <linux/rhashtable.h>
-#include <linux/slab.h>
 
 #include "core.h"
 
@@ -68,6 +71,8 @@ static const struct rhashtable_params tcpstate_flow_params = {
  */
 #define TCPSTATE_GC_MIN_VISITS	16384
 #define TCPSTATE_GC_PASS	8
+/* A flush walks the table at most this many times (tcpstate_flow_flush). */
+#define TCPSTATE_FLUSH_PASSES	16
 
 void tcpstate_flow_endpoints(const struct tcpstate_flow *flow,
 			     const union tcpstate_addr **caddr, __be16 *cport,
@@ -82,8 +87,9 @@ void tcpstate_flow_endpoints(const struct tcpstate_flow *flow,
 }
 
 /*
- * Ended flows go first, then handshakes never completed and one-way
- * traffic never answered; a flow that both sides speak is never evicted.
+ * Ended flows go first, then handshakes never completed and traffic picked
+ * up mid-stream whose two directions do not (yet) agree, as a forger's
+ * would not; a connection both sides are proven to speak is never evicted.
  */
 static enum tcpstate_class tcpstate_flow_class(const struct tcpstate_flow *flow)
 {
@@ -96,29 +102,37 @@ static enum tcpstate_class tcpstate_flow_class(const struct tcpstate_flow *flow)
 		return TCPSTATE_CLASS_CLOSED;
 	if (fsm->flags & TCPSTATE_F_HANDSHAKE)
 		return TCPSTATE_CLASS_NONE;
-	if (!(fsm->flags & TCPSTATE_F_MIDSTREAM) || !fsm->pkts[0] ||
-	    !fsm->pkts[1])
+	if (!(fsm->flags & TCPSTATE_F_MIDSTREAM) || !tcpstate_fsm_trusted(fsm))
 		return TCPSTATE_CLASS_HALF_OPEN;
 	return TCPSTATE_CLASS_NONE;
+}
+
+static struct tcpstate_evict *tcpstate_flow_evict_of(struct tcpstate_net *tn,
+						     const struct tcpstate_flow *flow)
+{
+	return per_cpu_ptr(tn->evict, flow->cpu);
 }
 
 static void tcpstate_flow_set_class(struct tcpstate_net *tn,
 				    struct tcpstate_flow *flow,
 				    enum tcpstate_class class)
 {
+	struct tcpstate_evict *ev;
+
 	lockdep_assert_held(&flow->lock);
 	/* Only an eviction changes the class behind our back, to NONE. */
 	if (READ_ONCE(flow->class) == class)
 		return;
-	spin_lock_bh(&tn->evict_lock);
+	ev = tcpstate_flow_evict_of(tn, flow);
+	spin_lock_bh(&ev->lock);
 	if (flow->class != class) {
 		if (flow->class != TCPSTATE_CLASS_NONE)
 			list_del(&flow->evict);
 		if (class != TCPSTATE_CLASS_NONE)
-			list_add_tail(&flow->evict, &tn->evict[class]);
+			list_add_tail(&flow->evict, &ev->list[class]);
 		WRITE_ONCE(flow->class, class);
 	}
-	spin_unlock_bh(&tn->evict_lock);
+	spin_unlock_bh(&ev->lock);
 }
 
 static void tcpstate_flow_free(struct tcpstate_flow *flow)
@@ -137,18 +151,28 @@ long tcpstate_flow_objects_read(void)
 	return atomic_long_read(&tcpstate_flow_objects);
 }
 
+/* One flow fewer in the namespace and, if it shares, in the host. */
+static void tcpstate_flow_uncount(struct tcpstate_net *tn)
+{
+	atomic_dec(&tn->nflows);
+	if (tn->shared)
+		atomic_dec(&tcpstate_shared.flows);
+}
+
 /* Take a dead flow off the lists and the table; free it after RCU. */
 static void tcpstate_flow_unlink(struct tcpstate_net *tn,
 				 struct tcpstate_flow *flow)
 {
-	spin_lock_bh(&tn->evict_lock);
+	struct tcpstate_evict *ev = tcpstate_flow_evict_of(tn, flow);
+
+	spin_lock_bh(&ev->lock);
 	if (flow->class != TCPSTATE_CLASS_NONE)
 		list_del(&flow->evict);
 	WRITE_ONCE(flow->class, TCPSTATE_CLASS_NONE);
-	spin_unlock_bh(&tn->evict_lock);
+	spin_unlock_bh(&ev->lock);
 
 	rhashtable_remove_fast(&tn->flows, &flow->node, tcpstate_flow_params);
-	atomic_dec(&tn->nflows);
+	tcpstate_flow_uncount(tn);
 	call_rcu(&flow->rcu, tcpstate_flow_free_rcu);
 }
 
@@ -234,30 +258,51 @@ static void tcpstate_flow_kill(struct tcpstate_net *tn,
 		this_cpu_dec(tn->stats->endpoints[flow->fsm.state[d]]);
 }
 
-/* Pick the oldest flow of the first non-empty class and end it. */
-static bool tcpstate_flow_evict(struct tcpstate_net *tn, u64 now)
+/* The oldest flow of `class` on one CPU's lists, taken off them. */
+static struct tcpstate_flow *tcpstate_flow_victim(struct tcpstate_evict *ev,
+						  unsigned int class)
 {
-	struct tcpstate_flow *victim = NULL;
-	struct tcpstate_result res;
-	unsigned int c;
+	struct tcpstate_flow *victim;
 
-	spin_lock_bh(&tn->evict_lock);
-	for (c = 0; c < TCPSTATE_CLASS_NR && !victim; c++) {
-		victim = list_first_entry_or_null(&tn->evict[c],
-						  struct tcpstate_flow, evict);
-	}
+	if (list_empty(&ev->list[class]))	/* racy: a hint */
+		return NULL;
+	spin_lock_bh(&ev->lock);
+	victim = list_first_entry_or_null(&ev->list[class],
+					  struct tcpstate_flow, evict);
 	if (victim) {
 		list_del(&victim->evict);
 		WRITE_ONCE(victim->class, TCPSTATE_CLASS_NONE);
 	}
-	spin_unlock_bh(&tn->evict_lock);
+	spin_unlock_bh(&ev->lock);
+	return victim;
+}
+
+/*
+ * Pick a flow of the first class any CPU has, this CPU's first, the
+ * oldest of that CPU's, and end it.
+ */
+static bool tcpstate_flow_evict(struct tcpstate_net *tn, u64 now)
+{
+	unsigned int c, i, n = nr_cpu_ids, first = raw_smp_processor_id();
+	struct tcpstate_flow *victim = NULL;
+	struct tcpstate_result res;
+	int cpu;
+
+	for (c = 0; c < TCPSTATE_CLASS_NR && !victim; c++) {
+		for (i = 0; i < n && !victim; i++) {
+			cpu = (first + i) % n;
+			if (cpu_possible(cpu))
+				victim = tcpstate_flow_victim(per_cpu_ptr(tn->evict, cpu), c);
+		}
+	}
 	if (!victim)
 		return false;
 
 	spin_lock_bh(&victim->lock);
 	if (victim->dead) {
+		/* its killer frees the room: as good as an eviction */
 		spin_unlock_bh(&victim->lock);
-		return false;
+		return true;
 	}
 	tcpstate_fsm_close(&victim->fsm, now, TCPSTATE_CLOSE_EVICTED, &res);
 	tcpstate_flow_kill(tn, victim, &res, now);
@@ -268,15 +313,20 @@ static bool tcpstate_flow_evict(struct tcpstate_net *tn, u64 now)
 	return true;
 }
 
-/* nflows + 1, unless that would pass max: the bound is never crossed. */
+/*
+ * One flow more in the namespace, within its max_flows, and, unless it is
+ * the initial namespace, within what all the others share.
+ */
 static bool tcpstate_flow_inc_below(struct tcpstate_net *tn, int max)
 {
-	int n = atomic_read(&tn->nflows);
-
-	do {
-		if (n >= max)
-			return false;
-	} while (!atomic_try_cmpxchg(&tn->nflows, &n, n + 1));
+	if (!tcpstate_inc_below(&tn->nflows, max))
+		return false;
+	if (tn->shared &&
+	    !tcpstate_inc_below(&tcpstate_shared.flows,
+				min_t(u32, tcpstate_shared.max_flows, INT_MAX))) {
+		atomic_dec(&tn->nflows);
+		return false;
+	}
 	return true;
 }
 
@@ -290,9 +340,7 @@ static bool tcpstate_flow_reserve(struct tcpstate_net *tn, u64 now)
 		return true;
 	/* Another CPU may take the room an eviction makes: try again. */
 	for (i = 0; i < TCPSTATE_EVICT_TRIES; i++) {
-		if (!tcpstate_flow_evict(tn, now) &&
-		    list_empty(&tn->evict[TCPSTATE_CLASS_CLOSED]) &&
-		    list_empty(&tn->evict[TCPSTATE_CLASS_HALF_OPEN]))
+		if (!tcpstate_flow_evict(tn, now))
 			break;
 		if (tcpstate_flow_inc_below(tn, max))
 			return true;
@@ -301,19 +349,14 @@ static bool tcpstate_flow_reserve(struct tcpstate_net *tn, u64 now)
 	return false;
 }
 
-/*
- * GFP_ATOMIC may fail under memory pressure; fail_alloc_every makes it
- * fail on purpose, so that tests see what a real failure does.
- */
-static struct tcpstate_flow *tcpstate_flow_alloc(void)
+/* It may fail (tcpstate_alloc()); tests make it fail with fail_function. */
+static noinline __noclone struct tcpstate_flow *
+tcpstate_flow_alloc(struct tcpstate_net *tn)
 {
-	static atomic_t seq = ATOMIC_INIT(0);
-	unsigned int every = READ_ONCE(tcpstate_fail_alloc_every);
-
-	if (unlikely(every) && atomic_inc_return(&seq) % every == 0)
-		return NULL;
-	return kmem_cache_alloc(tcpstate_flow_cache, GFP_ATOMIC);
+	return tcpstate_alloc(tn, tcpstate_flow_cache, 0);
 }
+
+ALLOW_ERROR_INJECTION(tcpstate_flow_alloc, NULL);
 
 /* A RST or a nonsense flag set starts nothing: there is no connection. */
 static bool tcpstate_flow_starts(u8 flags)
@@ -340,7 +383,7 @@ tcpstate_flow_create(struct tcpstate_net *tn, const struct tcpstate_key *key,
 	if (!tcpstate_flow_reserve(tn, seg->tstamp))
 		goto err_not_tracked;
 
-	flow = tcpstate_flow_alloc();
+	flow = tcpstate_flow_alloc(tn);
 	if (unlikely(!flow)) {
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_ALLOC_FAILED);
 		goto err_unreserve;
@@ -351,7 +394,8 @@ tcpstate_flow_create(struct tcpstate_net *tn, const struct tcpstate_key *key,
 	flow->dir0 = side;
 	flow->class = TCPSTATE_CLASS_NONE;
 	flow->dead = 0;
-	flow->half_open = 0;
+	flow->cpu = raw_smp_processor_id();
+	flow->listener = NULL;
 	tcpstate_fsm_init(&flow->fsm, seg->tstamp);
 
 	old = rhashtable_lookup_get_insert_fast(&tn->flows, &flow->node,
@@ -359,7 +403,7 @@ tcpstate_flow_create(struct tcpstate_net *tn, const struct tcpstate_key *key,
 	if (unlikely(old)) {
 		/* Another CPU inserted it first, or the table said no. */
 		tcpstate_flow_free(flow);
-		atomic_dec(&tn->nflows);
+		tcpstate_flow_uncount(tn);
 		if (!IS_ERR(old))
 			return old;
 		goto err_not_tracked;
@@ -369,7 +413,7 @@ tcpstate_flow_create(struct tcpstate_net *tn, const struct tcpstate_key *key,
 	return flow;
 
 err_unreserve:
-	atomic_dec(&tn->nflows);
+	tcpstate_flow_uncount(tn);
 err_not_tracked:
 	tcpstate_stat_inc(tn, TCPSTATE_STAT_FLOWS_NOT_TRACKED);
 	return NULL;
@@ -474,8 +518,11 @@ struct tcpstate_flow *tcpstate_flow_lookup(struct tcpstate_net *tn,
 	return rhashtable_lookup(&tn->flows, key, tcpstate_flow_params);
 }
 
-/* End and unlink one flow if it is past its deadline (or if forced). */
-static void tcpstate_flow_reap(struct tcpstate_net *tn,
+/*
+ * End and unlink one flow if it is past its deadline (or if forced).
+ * Returns whether it did.
+ */
+static bool tcpstate_flow_reap(struct tcpstate_net *tn,
 			       struct tcpstate_flow *flow, u64 now, bool flush)
 {
 	struct tcpstate_result res;
@@ -483,14 +530,14 @@ static void tcpstate_flow_reap(struct tcpstate_net *tn,
 	spin_lock_bh(&flow->lock);
 	if (flow->dead) {
 		spin_unlock_bh(&flow->lock);
-		return;
+		return false;
 	}
 	if (flush) {
 		tcpstate_fsm_close(&flow->fsm, now, TCPSTATE_CLOSE_FLUSHED,
 				   &res);
 	} else if (!tcpstate_fsm_expire(&flow->fsm, now, &tn->cfg.to, &res)) {
 		spin_unlock_bh(&flow->lock);
-		return;
+		return false;
 	}
 	tcpstate_flow_kill(tn, flow, &res, now);
 	spin_unlock_bh(&flow->lock);
@@ -498,33 +545,38 @@ static void tcpstate_flow_reap(struct tcpstate_net *tn,
 	tcpstate_stat_inc(tn, flush ? TCPSTATE_STAT_FLOWS_FLUSHED :
 			  TCPSTATE_STAT_FLOWS_EXPIRED);
 	tcpstate_flow_unlink(tn, flow);
+	return true;
 }
 
 /*
  * Reap up to `budget` flows from where `iter` stands, leaving RCU and
  * rescheduling between batches. Returns how many it visited: fewer than
- * `budget` when it reached the end of the table.
+ * `budget` when it reached the end of the table; *reaped, how many of
+ * them it ended.
  */
 static unsigned int tcpstate_flow_visit(struct tcpstate_net *tn,
 					struct rhashtable_iter *iter,
-					unsigned int budget, bool flush)
+					unsigned int budget, bool flush,
+					unsigned int *reaped)
 {
 	struct tcpstate_flow *flow;
 	unsigned int n = 0;
 	u64 now = ktime_get_ns();
 
-	rhashtable_walk_start(iter);
+	*reaped = 0;
+
+	tcpstate_walk_start(iter);
 	while (n < budget) {
 		flow = rhashtable_walk_next(iter);
 		if (IS_ERR(flow) && PTR_ERR(flow) == -EAGAIN)
 			continue;	/* resized: the walk goes on in the new table */
 		if (IS_ERR_OR_NULL(flow))
 			break;
-		tcpstate_flow_reap(tn, flow, now, flush);
+		*reaped += tcpstate_flow_reap(tn, flow, now, flush);
 		if (++n % TCPSTATE_GC_BATCH == 0) {
 			rhashtable_walk_stop(iter);
 			cond_resched();
-			rhashtable_walk_start(iter);
+			tcpstate_walk_start(iter);
 		}
 	}
 	rhashtable_walk_stop(iter);
@@ -539,7 +591,10 @@ static unsigned int tcpstate_flow_visit(struct tcpstate_net *tn,
 static void tcpstate_flow_gc_slice(struct tcpstate_net *tn,
 				   unsigned int budget)
 {
-	if (tcpstate_flow_visit(tn, &tn->gc_iter, budget, false) < budget) {
+	unsigned int reaped;
+
+	if (tcpstate_flow_visit(tn, &tn->gc_iter, budget, false, &reaped) <
+	    budget) {
 		rhashtable_walk_exit(&tn->gc_iter);
 		rhashtable_walk_enter(&tn->flows, &tn->gc_iter);
 	}
@@ -558,15 +613,26 @@ static void tcpstate_flow_gc(struct work_struct *work)
 			   msecs_to_jiffies(READ_ONCE(tcpstate_gc_interval_ms)));
 }
 
-/* End every flow of the namespace now. Returns how many were seen. */
+/*
+ * End every flow of the namespace now; returns how many. A resize during
+ * the walk (it leaves RCU every TCPSTATE_GC_BATCH flows) may move flows
+ * behind it: walk again until a walk ends nothing. New flows arriving all
+ * the while bound the number of walks, not the result for the flows that
+ * were there.
+ */
 unsigned int tcpstate_flow_flush(struct tcpstate_net *tn)
 {
 	struct rhashtable_iter iter;
-	unsigned int n;
+	unsigned int n = 0, reaped, pass;
 
-	rhashtable_walk_enter(&tn->flows, &iter);
-	n = tcpstate_flow_visit(tn, &iter, UINT_MAX, true);
-	rhashtable_walk_exit(&iter);
+	for (pass = 0; pass < TCPSTATE_FLUSH_PASSES; pass++) {
+		rhashtable_walk_enter(&tn->flows, &iter);
+		tcpstate_flow_visit(tn, &iter, UINT_MAX, true, &reaped);
+		rhashtable_walk_exit(&iter);
+		n += reaped;
+		if (!reaped)
+			break;
+	}
 	return n;
 }
 
@@ -577,16 +643,25 @@ unsigned int tcpstate_flow_count(struct tcpstate_net *tn)
 
 int tcpstate_flow_net_init(struct tcpstate_net *tn)
 {
+	struct tcpstate_evict *ev;
 	unsigned int c;
-	int err;
+	int cpu, err;
 
+	tn->evict = alloc_percpu(struct tcpstate_evict);
+	if (!tn->evict)
+		return -ENOMEM;
 	err = rhashtable_init(&tn->flows, &tcpstate_flow_params);
-	if (err)
+	if (err) {
+		free_percpu(tn->evict);
 		return err;
+	}
 	atomic_set(&tn->nflows, 0);
-	spin_lock_init(&tn->evict_lock);
-	for (c = 0; c < TCPSTATE_CLASS_NR; c++)
-		INIT_LIST_HEAD(&tn->evict[c]);
+	for_each_possible_cpu(cpu) {
+		ev = per_cpu_ptr(tn->evict, cpu);
+		spin_lock_init(&ev->lock);
+		for (c = 0; c < TCPSTATE_CLASS_NR; c++)
+			INIT_LIST_HEAD(&ev->list[c]);
+	}
 	rhashtable_walk_enter(&tn->flows, &tn->gc_iter);
 	INIT_DELAYED_WORK(&tn->gc_work, tcpstate_flow_gc);
 	queue_delayed_work(system_power_efficient_wq, &tn->gc_work,
@@ -604,7 +679,10 @@ void tcpstate_flow_net_exit(struct tcpstate_net *tn)
 {
 	cancel_delayed_work_sync(&tn->gc_work);
 	rhashtable_walk_exit(&tn->gc_iter);
+	if (tn->shared)
+		atomic_sub(atomic_read(&tn->nflows), &tcpstate_shared.flows);
 	rhashtable_free_and_destroy(&tn->flows, tcpstate_flow_destroy, NULL);
+	free_percpu(tn->evict);
 }
 
 int tcpstate_flow_init(void)

@@ -7,7 +7,7 @@
 
 #include <linux/in6.h>
 #include <linux/minmax.h>
-#include <linux/rhashtable-types.h>
+#include <linux/rhashtable.h>
 #include <linux/spinlock.h>
 
 #include "fsm.h"
@@ -80,7 +80,7 @@ static inline unsigned int tcpstate_key_canon(struct tcpstate_key *key)
 	return side;
 }
 
-/* Eviction classes, each a list in age order (tcpstate_net.evict). */
+/* Eviction classes, each a list in age order (struct tcpstate_evict). */
 enum tcpstate_class {
 	TCPSTATE_CLASS_CLOSED,		/* CLOSED, TIME_WAIT, ended: first */
 	TCPSTATE_CLASS_HALF_OPEN,	/* handshake not complete: next */
@@ -91,19 +91,39 @@ enum tcpstate_class {
 struct tcpstate_flow {
 	struct rhash_head node;
 	struct tcpstate_key key;
-	spinlock_t lock;	/* fsm, dead, half_open */
+	spinlock_t lock;	/* fsm, dead, listener */
 	u8 dir0;		/* key side that sent the first segment */
-	u8 class;		/* enum tcpstate_class; under tn->evict_lock */
+	u8 class;		/* enum tcpstate_class; under its evict lock */
 	u8 dead;		/* unlinked or being unlinked */
-	u8 half_open;		/* counted in its listener's half-open */
+	u16 cpu;		/* whose tcpstate_evict lists it goes on */
+	/* the entry whose half-open count includes this flow, or NULL */
+	struct tcpstate_listener *listener;
 	union {
-		struct list_head evict;	/* on tn->evict[class] */
+		struct list_head evict;	/* on an evict list[class] */
 		struct rcu_head rcu;	/* once off every list */
 	};
 	struct tcpstate_fsm fsm;
 };
 
+/*
+ * rhashtable_walk_start(), then, if the element the walk stopped at was
+ * freed meanwhile, back to the start of its bucket. The walker would go on
+ * by that element's index in the bucket, past as many successors as
+ * elements before it went. So a few entries may be seen twice, but none
+ * present all along is missed. Returns -EAGAIN if the table was resized
+ * (the walk starts over in the new one: many are seen twice).
+ */
+static inline int tcpstate_walk_start(struct rhashtable_iter *iter)
+{
+	int err = rhashtable_walk_start_check(iter);
+
+	if (!iter->p)
+		iter->skip = 0;
+	return err;
+}
+
 struct tcpstate_net;
+struct tcpstate_listener;
 
 int tcpstate_flow_init(void);
 void tcpstate_flow_uninit(void);

@@ -9,6 +9,7 @@
  * unless it is being forwarded, where it was already seen arriving.
  * The hooks only read the skb and always return NF_ACCEPT.
  */
+#include <linux/error-injection.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
@@ -18,6 +19,7 @@
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
 #include <net/ipv6.h>
 #include <net/tcp.h>
 
@@ -205,13 +207,53 @@ tcpstate_key(struct tcpstate_key *key, const struct iphdr *iph,
 }
 
 /*
- * The TCP segment at `thoff` of an IPv4 (iph) or IPv6 (ip6h) packet.
- * Inlined into each hook, so that the IPv4 path has no IPv6 branches.
+ * Whether an arriving segment's TCP checksum is wrong, as nf_conntrack
+ * checks it (nf_conntrack_checksum): the stack will drop such a segment,
+ * and a forger who cannot be bothered to checksum should not make flows.
+ * Free when the device or the sender vouched for it; else the sum is
+ * computed here, reading the skb only (nf_checksum() would write its
+ * checksum state). A fragment cannot be checked alone: not here.
+ */
+static noinline bool tcpstate_csum_bad(const struct sk_buff *skb,
+				       unsigned int thoff,
+				       const struct iphdr *iph,
+				       const struct ipv6hdr *ip6h)
+{
+	unsigned int len = skb->len - thoff;
+	__wsum csum;
+
+	if (skb->ip_summed == CHECKSUM_COMPLETE) {
+		/* skb->csum covers the IP header too: take it out */
+		csum = csum_sub(skb->csum,
+				skb_checksum(skb, skb_network_offset(skb),
+					     thoff - skb_network_offset(skb), 0));
+	} else {
+		csum = skb_checksum(skb, thoff, len, 0);
+	}
+	if (iph)
+		return csum_tcpudp_magic(iph->saddr, iph->daddr, len,
+					 IPPROTO_TCP, csum);
+	return csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len, IPPROTO_TCP,
+			       csum);
+}
+
+static __always_inline bool
+tcpstate_csum_check(const struct sk_buff *skb,
+		    const struct nf_hook_state *state, bool frag)
+{
+	return state->hook == NF_INET_PRE_ROUTING && !frag &&
+	       !skb_csum_unnecessary(skb);
+}
+
+/*
+ * The TCP segment at `thoff` of an IPv4 (iph) or IPv6 (ip6h) packet, the
+ * whole datagram unless `frag`. Inlined into each hook, so that the IPv4
+ * path has no IPv6 branches.
  */
 static __always_inline void
 tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
 		 const struct nf_hook_state *state, unsigned int thoff,
-		 const struct iphdr *iph, const struct ipv6hdr *ip6h)
+		 const struct iphdr *iph, const struct ipv6hdr *ip6h, bool frag)
 {
 	struct tcpstate_pkt pkt __uninitialized;
 	const struct tcphdr *th;
@@ -219,7 +261,9 @@ tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
 
 	th = tcpstate_parse_tcp(skb, thoff, &pkt, &hlen);
 	if (unlikely(!th)) {
-		tcpstate_stat_inc(tn, TCPSTATE_STAT_MALFORMED);
+		/* a first fragment too short for the header is a fragment */
+		tcpstate_stat_inc(tn, frag ? TCPSTATE_STAT_FRAGMENTS :
+				  TCPSTATE_STAT_MALFORMED);
 		net_dbg_ratelimited("malformed TCP header from %s\n",
 				    state->in ? state->in->name : "local");
 		return;
@@ -230,6 +274,11 @@ tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
 				    hlen - sizeof(struct tcphdr), &pkt.seg))
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_BAD_OPTIONS);
 	tcpstate_count(tn, state, &pkt.seg, !!iph);
+	if (unlikely(tcpstate_csum_check(skb, state, frag)) &&
+	    tcpstate_csum_bad(skb, thoff, iph, ip6h)) {
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_BAD_CHECKSUM);
+		return;
+	}
 	if (tcpstate_bench_stop(TCPSTATE_STAGE_PARSE))
 		return;
 	side = tcpstate_key(&pkt.key, iph, ip6h, th);
@@ -256,7 +305,7 @@ static unsigned int tcpstate_hook_v4(void *priv, struct sk_buff *skb,
 	if (tcpstate_bench_stop(TCPSTATE_STAGE_HOOK))
 		return NF_ACCEPT;
 	tcpstate_segment(tn, skb, state, skb_network_offset(skb) + iph->ihl * 4,
-			 iph, NULL);
+			 iph, NULL, iph->frag_off & htons(IP_MF));
 	return NF_ACCEPT;
 }
 
@@ -270,34 +319,44 @@ static u8 tcpstate_v6_frag_proto(const struct sk_buff *skb, int off)
 	return fh ? fh->nexthdr : NEXTHDR_NONE;
 }
 
-/* Where the TCP header starts, or -1 (not TCP), -2 (fragment), -3 (bad). */
-static int tcpstate_v6_thoff(const struct sk_buff *skb)
+/*
+ * Where the TCP header starts, or -1 (not TCP), -2 (fragment), -3 (bad).
+ * *frag: the datagram has a fragment header (a first fragment).
+ */
+static int tcpstate_v6_thoff(const struct sk_buff *skb, bool *frag)
 {
 	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	unsigned int fh_off = 0;
 	__be16 frag_off = 0;
 	int off;
 
+	*frag = false;
 	if (likely(nexthdr == IPPROTO_TCP))
 		return skb_network_offset(skb) + sizeof(struct ipv6hdr);
 	off = ipv6_skip_exthdr(skb, skb_network_offset(skb) +
 			       sizeof(struct ipv6hdr), &nexthdr, &frag_off);
+	/* A chain that ends before its last header (not "no next header") */
 	if (off < 0)
-		return nexthdr == IPPROTO_TCP ? -3 : -1;
+		return nexthdr == NEXTHDR_NONE ? -1 : -3;
 	/* At a non-first fragment the walk stops on its fragment header. */
 	if (nexthdr == NEXTHDR_FRAGMENT && (frag_off & htons(IP6_OFFSET)))
 		return tcpstate_v6_frag_proto(skb, off) == IPPROTO_TCP ? -2 : -1;
-	return nexthdr == IPPROTO_TCP ? off : -1;
+	if (nexthdr != IPPROTO_TCP)
+		return -1;
+	*frag = ipv6_find_hdr(skb, &fh_off, NEXTHDR_FRAGMENT, NULL, NULL) >= 0;
+	return off;
 }
 
 static unsigned int tcpstate_hook_v6(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
 	struct tcpstate_net *tn = priv;
+	bool frag;
 	int thoff;
 
 	if (tcpstate_seen_elsewhere(skb, state))
 		return NF_ACCEPT;
-	thoff = tcpstate_v6_thoff(skb);
+	thoff = tcpstate_v6_thoff(skb, &frag);
 	if (thoff < 0) {
 		if (thoff == -2)
 			tcpstate_stat_inc(tn, TCPSTATE_STAT_FRAGMENTS);
@@ -307,7 +366,7 @@ static unsigned int tcpstate_hook_v6(void *priv, struct sk_buff *skb,
 	}
 	if (tcpstate_bench_stop(TCPSTATE_STAGE_HOOK))
 		return NF_ACCEPT;
-	tcpstate_segment(tn, skb, state, thoff, NULL, ipv6_hdr(skb));
+	tcpstate_segment(tn, skb, state, thoff, NULL, ipv6_hdr(skb), frag);
 	return NF_ACCEPT;
 }
 
@@ -342,15 +401,37 @@ static const struct nf_hook_ops tcpstate_hook_ops[TCPSTATE_HOOKS] = {
 	},
 };
 
+/* One family's two hooks; tests make it fail with fail_function. */
+static noinline __noclone int
+tcpstate_hook_register(struct net *net, const struct nf_hook_ops *ops)
+{
+	return nf_register_net_hooks(net, ops, 2);
+}
+
+ALLOW_ERROR_INJECTION(tcpstate_hook_register, ERRNO);
+
+/*
+ * IPv4, then IPv6. If IPv6 fails, the IPv4 hooks were live meanwhile:
+ * the caller waits for them to finish (synchronize_net) before it frees
+ * what they use.
+ */
 int tcpstate_hook_net_init(struct tcpstate_net *tn)
 {
 	unsigned int i;
+	int err;
 
+	BUILD_BUG_ON(TCPSTATE_HOOKS != 4);
 	for (i = 0; i < TCPSTATE_HOOKS; i++) {
 		tn->hook_ops[i] = tcpstate_hook_ops[i];
 		tn->hook_ops[i].priv = tn;
 	}
-	return nf_register_net_hooks(tn->net, tn->hook_ops, TCPSTATE_HOOKS);
+	err = tcpstate_hook_register(tn->net, &tn->hook_ops[0]);
+	if (err)
+		return err;
+	err = tcpstate_hook_register(tn->net, &tn->hook_ops[2]);
+	if (err)
+		nf_unregister_net_hooks(tn->net, &tn->hook_ops[0], 2);
+	return err;
 }
 
 void tcpstate_hook_net_exit(struct tcpstate_net *tn)

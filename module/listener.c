@@ -3,100 +3,172 @@
  * listener.c: half-open (SYN queue) statistics per listening endpoint and
  * the SYN-flood flag.
  *
- * Entries are created on the first SYN-ACK a server sends, updated only at
- * handshake events (never on the data path) under one lock per namespace,
- * read under RCU, and freed with the namespace.
+ * An entry is created for a SYN-ACK that answers a SYN the namespace saw,
+ * updated only at handshake events (never on the data path), and freed by
+ * the GC once it has nothing half-open and has been idle long enough.
+ *
+ * Locking: lookups run under RCU, in a resizable rhashtable (bounded
+ * chains), with no lock of the namespace. l->lock (BH) guards an entry's
+ * counters and `dead`; it nests inside flow->lock. A flow that counts in
+ * an entry's half_open points to it (flow->listener), so the entry lives
+ * while half_open > 0; the GC unlinks an entry only at half_open == 0,
+ * setting `dead` under its lock, and frees it after a grace period.
  */
-#include <linux/jhash.h>
+#include <linux/error-injection.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/net.h>
-#include <linux/random.h>
-#include <linux/slab.h>
+#include <linux/rhashtable.h>
 #include <linux/time64.h>
 
 #include "core.h"
 
-static u32 tcpstate_listener_hash(const struct tcpstate_listeners *ls,
-				  const union tcpstate_addr *addr, __be16 port)
-{
-	return jhash2((const u32 *)addr, sizeof(*addr) / sizeof(u32),
-		      ls->seed ^ (__force u32)port) % TCPSTATE_LISTENER_BUCKETS;
-}
-
-static struct tcpstate_listener *
-tcpstate_listener_find(struct tcpstate_listeners *ls, u8 family,
-		       const union tcpstate_addr *addr, __be16 port)
-{
-	struct tcpstate_listener *l;
-	u32 h = tcpstate_listener_hash(ls, addr, port);
-
-	hlist_for_each_entry_rcu(l, &ls->buckets[h], node,
-				 lockdep_is_held(&ls->lock))
-		if (l->port == port && l->family == family &&
-		    !memcmp(&l->addr, addr, sizeof(*addr)))
-			return l;
-	return NULL;
-}
-
+static struct kmem_cache *tcpstate_listener_cache __read_mostly;
 /* Listener entries allocated and not yet freed, in every namespace. */
 static atomic_long_t tcpstate_listener_objects = ATOMIC_LONG_INIT(0);
+
+static const struct rhashtable_params tcpstate_listener_params = {
+	.head_offset = offsetof(struct tcpstate_listener, node),
+	.key_offset = offsetof(struct tcpstate_listener, key),
+	.key_len = sizeof(struct tcpstate_lkey),
+	.automatic_shrinking = true,
+};
+
+/* The GC looks at this many entries a run, from where it stopped. */
+#define TCPSTATE_LISTENER_GC_BUDGET	1024
 
 long tcpstate_listener_objects_read(void)
 {
 	return atomic_long_read(&tcpstate_listener_objects);
 }
 
-/* A new entry, or the overflow entry when the table is full. */
+unsigned int tcpstate_listener_count(struct tcpstate_net *tn)
+{
+	return atomic_read(&tn->listeners.count);
+}
+
+static void tcpstate_lkey_of(struct tcpstate_lkey *k, u8 family,
+			     const union tcpstate_addr *addr, __be16 port)
+{
+	memset(k, 0, sizeof(*k));
+	k->addr = *addr;
+	k->port = port;
+	k->family = family;
+}
+
 static struct tcpstate_listener *
-tcpstate_listener_create(struct tcpstate_net *tn, u8 family,
-			 const union tcpstate_addr *addr, __be16 port)
+tcpstate_listener_find(struct tcpstate_net *tn, const struct tcpstate_lkey *k)
+{
+	return rhashtable_lookup(&tn->listeners.table, k,
+				 tcpstate_listener_params);
+}
+
+/* It may fail (tcpstate_alloc()); tests make it fail with fail_function. */
+static noinline __noclone struct tcpstate_listener *
+tcpstate_listener_alloc(struct tcpstate_net *tn)
+{
+	return tcpstate_alloc(tn, tcpstate_listener_cache, __GFP_ZERO);
+}
+
+ALLOW_ERROR_INJECTION(tcpstate_listener_alloc, NULL);
+
+static void tcpstate_listener_free(struct tcpstate_listener *l)
+{
+	kmem_cache_free(tcpstate_listener_cache, l);
+	atomic_long_dec(&tcpstate_listener_objects);
+}
+
+static void tcpstate_listener_free_rcu(struct rcu_head *head)
+{
+	tcpstate_listener_free(container_of(head, struct tcpstate_listener,
+					    rcu));
+}
+
+/* One entry more, within max_listeners and what namespaces share. */
+static bool tcpstate_listener_reserve(struct tcpstate_net *tn)
 {
 	struct tcpstate_listeners *ls = &tn->listeners;
-	struct tcpstate_listener *l;
+	int max = min_t(u32, READ_ONCE(tn->cfg.max_listeners), INT_MAX);
 
-	lockdep_assert_held(&ls->lock);
-	if (ls->count >= READ_ONCE(tn->cfg.max_listeners))
-		goto overflow;
-	l = kzalloc(sizeof(*l), GFP_ATOMIC);
+	if (!tcpstate_inc_below(&ls->count, max))
+		return false;
+	if (tn->shared &&
+	    !tcpstate_inc_below(&tcpstate_shared.listeners,
+				min_t(u32, tcpstate_shared.max_listeners,
+				      INT_MAX))) {
+		atomic_dec(&ls->count);
+		return false;
+	}
+	return true;
+}
+
+static void tcpstate_listener_unreserve(struct tcpstate_net *tn)
+{
+	atomic_dec(&tn->listeners.count);
+	if (tn->shared)
+		atomic_dec(&tcpstate_shared.listeners);
+}
+
+/* A new entry (or the one another CPU just made), or NULL. */
+static struct tcpstate_listener *
+tcpstate_listener_create(struct tcpstate_net *tn, const struct tcpstate_lkey *k,
+			 u64 now)
+{
+	struct tcpstate_listener *l, *old;
+
+	if (!tcpstate_listener_reserve(tn))
+		return NULL;
+	l = tcpstate_listener_alloc(tn);
 	if (unlikely(!l))
-		goto overflow;
+		goto err_unreserve;
 	atomic_long_inc(&tcpstate_listener_objects);
-	l->family = family;
-	l->addr = *addr;
-	l->port = port;
+	l->key = *k;
+	spin_lock_init(&l->lock);
 	/* The SYN being answered came before the entry: count it here. */
 	l->syns = 1;
 	l->rate_syns = 1;
-	l->rate_start = ktime_get_ns();
-	hlist_add_head_rcu(&l->node,
-			   &ls->buckets[tcpstate_listener_hash(ls, addr, port)]);
-	ls->count++;
-	return l;
+	l->rate_start = now;
+	l->last_syn = now;
+	old = rhashtable_lookup_get_insert_fast(&tn->listeners.table, &l->node,
+						tcpstate_listener_params);
+	if (likely(!old))
+		return l;
+	tcpstate_listener_free(l);
+	tcpstate_listener_unreserve(tn);
+	return IS_ERR(old) ? NULL : old;
 
-overflow:
-	tcpstate_stat_inc(tn, TCPSTATE_STAT_LISTENER_OVERFLOW);
-	return &ls->overflow;
+err_unreserve:
+	tcpstate_listener_unreserve(tn);
+	return NULL;
 }
 
-/* The listener serving the flow: its server's address and port. */
+/*
+ * The entry of the flow's server: found, or made if the flow began with a
+ * SYN this namespace saw; the overflow entry when there is no room. NULL
+ * for a SYN-ACK answering no SYN seen: a forger's, or one from before
+ * tcpstate was loaded.
+ */
 static struct tcpstate_listener *
-tcpstate_listener_of(struct tcpstate_net *tn, const struct tcpstate_flow *flow,
-		     bool create)
+tcpstate_listener_get(struct tcpstate_net *tn, const struct tcpstate_flow *flow,
+		      u64 now)
 {
 	const union tcpstate_addr *caddr, *saddr;
 	struct tcpstate_listener *l;
+	struct tcpstate_lkey k;
 	__be16 cport, sport;
 
 	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
-	l = tcpstate_listener_find(&tn->listeners, flow->key.family, saddr,
-				   sport);
-	if (!l && create)
-		l = tcpstate_listener_create(tn, flow->key.family, saddr,
-					     sport);
-	if (!l)
-		l = &tn->listeners.overflow;
-	return l;
+	tcpstate_lkey_of(&k, flow->key.family, saddr, sport);
+	l = tcpstate_listener_find(tn, &k);
+	if (l)
+		return l;
+	if (!tcpstate_fsm_time(&flow->fsm, TCPSTATE_TS_SYN))
+		return NULL;
+	l = tcpstate_listener_create(tn, &k, now);
+	if (l)
+		return l;
+	tcpstate_stat_inc(tn, TCPSTATE_STAT_LISTENER_OVERFLOW);
+	return &tn->listeners.overflow;
 }
 
 /*
@@ -110,16 +182,17 @@ static void tcpstate_listener_flood(struct tcpstate_net *tn,
 	u32 half = READ_ONCE(tn->cfg.flood_half_open);
 	u32 now_rate = max(l->rate_syns, l->last_rate);
 
+	lockdep_assert_held(&l->lock);
 	if (!l->flood) {
 		if ((rate && now_rate >= rate) || (half && l->half_open >= half)) {
-			l->flood = 1;
-			l->floods++;
+			WRITE_ONCE(l->flood, 1);
+			WRITE_ONCE(l->floods, l->floods + 1);
 			net_info_ratelimited("possible SYN flood on port %u\n",
-					     ntohs(l->port));
+					     ntohs(l->key.port));
 		}
 	} else if ((!rate || now_rate < rate / 2) &&
 		   (!half || l->half_open < half / 2)) {
-		l->flood = 0;
+		WRITE_ONCE(l->flood, 0);
 	}
 }
 
@@ -139,19 +212,22 @@ void tcpstate_listener_syn(struct tcpstate_net *tn,
 			   const struct tcpstate_key *key, unsigned int side,
 			   u64 now)
 {
-	struct tcpstate_listeners *ls = &tn->listeners;
 	struct tcpstate_listener *l;
+	struct tcpstate_lkey k;
 
-	spin_lock_bh(&ls->lock);
-	l = tcpstate_listener_find(ls, key->family, &key->addr[side],
-				   key->port[side]);
-	if (l) {
+	tcpstate_lkey_of(&k, key->family, &key->addr[side], key->port[side]);
+	l = tcpstate_listener_find(tn, &k);
+	if (!l)
+		return;
+	spin_lock_bh(&l->lock);
+	if (!l->dead) {
 		tcpstate_listener_tick(l, now);
-		l->syns++;
+		WRITE_ONCE(l->syns, l->syns + 1);
 		l->rate_syns++;
+		l->last_syn = now;
 		tcpstate_listener_flood(tn, l);
 	}
-	spin_unlock_bh(&ls->lock);
+	spin_unlock_bh(&l->lock);
 }
 
 static void tcpstate_listener_done(struct tcpstate_listener *l,
@@ -159,27 +235,82 @@ static void tcpstate_listener_done(struct tcpstate_listener *l,
 {
 	const struct tcpstate_fsm *fsm = &flow->fsm;
 	u64 t0, t1;
+	u32 b;
 
 	if (fsm->flags & TCPSTATE_F_HANDSHAKE) {
-		l->handshakes++;
+		WRITE_ONCE(l->handshakes, l->handshakes + 1);
 		t0 = tcpstate_fsm_time(fsm, TCPSTATE_TS_SYN);
 		t1 = tcpstate_fsm_time(fsm, TCPSTATE_TS_ESTABLISHED);
-		if (t0 && t1 > t0)
-			l->hs_hist[min_t(u32, ilog2((t1 - t0) / NSEC_PER_USEC | 1),
-					 TCPSTATE_HS_HIST - 1)]++;
+		if (t0 && t1 > t0) {
+			b = min_t(u32, ilog2((t1 - t0) / NSEC_PER_USEC | 1),
+				  TCPSTATE_HS_HIST - 1);
+			WRITE_ONCE(l->hs_hist[b], l->hs_hist[b] + 1);
+		}
 	} else if (fsm->close_reason == TCPSTATE_CLOSE_RST_CLIENT ||
 		   fsm->close_reason == TCPSTATE_CLOSE_RST_SERVER ||
 		   fsm->close_reason == TCPSTATE_CLOSE_REFUSED) {
-		l->resets++;
+		WRITE_ONCE(l->resets, l->resets + 1);
 	} else {
-		l->expired++;
+		WRITE_ONCE(l->expired, l->expired + 1);
 	}
+}
+
+/*
+ * A flow's server became SYN_RECEIVED: it counts in its entry now. An
+ * entry the GC unlinked after the lookup is looked up again, once; the
+ * overflow entry, never unlinked, is the last resort.
+ */
+static void tcpstate_listener_enter(struct tcpstate_net *tn,
+				    struct tcpstate_flow *flow, u64 now)
+{
+	struct tcpstate_listener *l;
+	unsigned int tries;
+
+	for (tries = 0;; tries++) {
+		l = tries < 2 ? tcpstate_listener_get(tn, flow, now) :
+				&tn->listeners.overflow;
+		if (!l)
+			return;
+		spin_lock_bh(&l->lock);
+		if (!l->dead)
+			break;
+		spin_unlock_bh(&l->lock);
+	}
+	tcpstate_listener_tick(l, now);
+	l->last_syn = now;
+	WRITE_ONCE(l->synacks, l->synacks + 1);
+	WRITE_ONCE(l->half_open, l->half_open + 1);
+	WRITE_ONCE(l->half_open_peak, max(l->half_open_peak, l->half_open));
+	flow->listener = l;
+	tcpstate_listener_flood(tn, l);
+	spin_unlock_bh(&l->lock);
+}
+
+/* ... and left SYN_RECEIVED (or was retransmitted in it): the same entry. */
+static void tcpstate_listener_leave(struct tcpstate_net *tn,
+				    struct tcpstate_flow *flow, bool left,
+				    bool rtx)
+{
+	struct tcpstate_listener *l = flow->listener;
+
+	spin_lock_bh(&l->lock);
+	if (left) {
+		WRITE_ONCE(l->half_open, l->half_open - 1);
+		tcpstate_listener_done(l, flow);
+		flow->listener = NULL;
+	} else if (rtx) {
+		WRITE_ONCE(l->synacks, l->synacks + 1);
+		WRITE_ONCE(l->synack_rtx, l->synack_rtx + 1);
+	}
+	tcpstate_listener_flood(tn, l);
+	spin_unlock_bh(&l->lock);
 }
 
 /*
  * After the fsm moved (a segment, a timeout, the end of the record): keep
  * the listener's half-open count equal to its flows whose server endpoint
- * is SYN_RECEIVED. Called with the flow's lock held.
+ * is SYN_RECEIVED. The entry a flow was counted on is the one it leaves,
+ * whatever happened to the table meanwhile.
  */
 void tcpstate_listener_update(struct tcpstate_net *tn,
 			      struct tcpstate_flow *flow,
@@ -188,75 +319,135 @@ void tcpstate_listener_update(struct tcpstate_net *tn,
 	unsigned int sdir = tcpstate_fsm_orig_dir(&flow->fsm) ^ 1;
 	bool half_open = !flow->dead &&
 			 flow->fsm.state[sdir] == TCPSTATE_S_SYN_RECEIVED;
-	bool synack = res->kind == TCPSTATE_K_SYNACK;
-	struct tcpstate_listeners *ls = &tn->listeners;
-	struct tcpstate_listener *l;
 
 	lockdep_assert_held(&flow->lock);
-	if (half_open == flow->half_open && !(synack && flow->half_open))
+	if (!flow->listener) {
+		if (half_open)
+			tcpstate_listener_enter(tn, flow, now);
 		return;
-
-	spin_lock_bh(&ls->lock);
-	l = tcpstate_listener_of(tn, flow, half_open && !flow->half_open);
-	if (half_open && !flow->half_open) {
-		tcpstate_listener_tick(l, now);
-		l->synacks++;
-		l->half_open++;
-		l->half_open_peak = max(l->half_open_peak, l->half_open);
-	} else if (!half_open) {
-		l->half_open--;
-		tcpstate_listener_done(l, flow);
-	} else if (res->events & TCPSTATE_EV_RETRANS) {
-		l->synacks++;
-		l->synack_rtx++;
 	}
-	flow->half_open = half_open;
-	tcpstate_listener_flood(tn, l);
-	spin_unlock_bh(&ls->lock);
+	if (!half_open || (res->kind == TCPSTATE_K_SYNACK &&
+			   (res->events & TCPSTATE_EV_RETRANS)))
+		tcpstate_listener_leave(tn, flow, !half_open,
+					res->events & TCPSTATE_EV_RETRANS);
 }
 
-/* Let flood flags fall when SYNs stop arriving. */
+/*
+ * Whether an entry has outlived its use: nothing half-open, and no SYN for
+ * timeout_syn_sent_ms (never a handshake: a scan, a forger) or
+ * timeout_established_ms (a real listener gone quiet).
+ */
+static bool tcpstate_listener_idle(struct tcpstate_net *tn,
+				   const struct tcpstate_listener *l, u64 now)
+{
+	u32 ms = l->handshakes ? READ_ONCE(tn->cfg.to.established) :
+				 READ_ONCE(tn->cfg.to.syn_sent);
+
+	return !l->half_open && now - l->last_syn > (u64)ms * NSEC_PER_MSEC;
+}
+
+/* Let the flood flag fall when SYNs stop; unlink an idle entry. */
+static void tcpstate_listener_age(struct tcpstate_net *tn,
+				  struct tcpstate_listener *l, u64 now)
+{
+	bool unlink;
+
+	spin_lock_bh(&l->lock);
+	tcpstate_listener_tick(l, now);
+	tcpstate_listener_flood(tn, l);
+	unlink = !l->dead && l != &tn->listeners.overflow &&
+		 tcpstate_listener_idle(tn, l, now);
+	if (unlink)
+		l->dead = 1;
+	spin_unlock_bh(&l->lock);
+	if (!unlink)
+		return;
+	rhashtable_remove_fast(&tn->listeners.table, &l->node,
+			       tcpstate_listener_params);
+	tcpstate_listener_unreserve(tn);
+	call_rcu(&l->rcu, tcpstate_listener_free_rcu);
+}
+
+struct tcpstate_listener *tcpstate_listener_walk(struct rhashtable_iter *it,
+						 bool peek)
+{
+	struct tcpstate_listener *l;
+
+	for (;;) {
+		l = peek ? rhashtable_walk_peek(it) : rhashtable_walk_next(it);
+		peek = false;
+		if (IS_ERR(l) && PTR_ERR(l) == -EAGAIN)
+			continue;	/* resized: go on in the new table */
+		if (IS_ERR_OR_NULL(l))
+			return NULL;
+		if (!READ_ONCE(l->dead))
+			return l;
+	}
+}
+
+/* One GC run: a slice of the table, from where the last one stopped. */
 void tcpstate_listener_gc(struct tcpstate_net *tn, u64 now)
 {
 	struct tcpstate_listeners *ls = &tn->listeners;
 	struct tcpstate_listener *l;
-	unsigned int i;
+	unsigned int n = 0;
 
-	spin_lock_bh(&ls->lock);
-	for (i = 0; i < TCPSTATE_LISTENER_BUCKETS; i++) {
-		hlist_for_each_entry(l, &ls->buckets[i], node) {
-			tcpstate_listener_tick(l, now);
-			tcpstate_listener_flood(tn, l);
+	tcpstate_listener_age(tn, &ls->overflow, now);
+	tcpstate_walk_start(&ls->gc_iter);
+	while (n++ < TCPSTATE_LISTENER_GC_BUDGET) {
+		l = tcpstate_listener_walk(&ls->gc_iter, false);
+		if (!l) {
+			rhashtable_walk_stop(&ls->gc_iter);
+			rhashtable_walk_exit(&ls->gc_iter);
+			rhashtable_walk_enter(&ls->table, &ls->gc_iter);
+			return;
 		}
+		tcpstate_listener_age(tn, l, now);
 	}
-	spin_unlock_bh(&ls->lock);
+	rhashtable_walk_stop(&ls->gc_iter);
 }
 
-void tcpstate_listener_net_init(struct tcpstate_net *tn)
+int tcpstate_listener_net_init(struct tcpstate_net *tn)
 {
 	struct tcpstate_listeners *ls = &tn->listeners;
-	unsigned int i;
+	int err;
 
-	spin_lock_init(&ls->lock);
-	for (i = 0; i < TCPSTATE_LISTENER_BUCKETS; i++)
-		INIT_HLIST_HEAD(&ls->buckets[i]);
-	ls->seed = get_random_u32();
+	err = rhashtable_init(&ls->table, &tcpstate_listener_params);
+	if (err)
+		return err;
+	atomic_set(&ls->count, 0);
+	memset(&ls->overflow, 0, sizeof(ls->overflow));
+	spin_lock_init(&ls->overflow.lock);
+	rhashtable_walk_enter(&ls->table, &ls->gc_iter);
+	return 0;
 }
 
-/* The flows are gone and no reader is left. */
+static void tcpstate_listener_destroy(void *ptr, void *arg)
+{
+	tcpstate_listener_free(ptr);
+}
+
+/* The flows and the GC are gone and no reader is left. */
 void tcpstate_listener_net_exit(struct tcpstate_net *tn)
 {
 	struct tcpstate_listeners *ls = &tn->listeners;
-	struct tcpstate_listener *l;
-	struct hlist_node *tmp;
-	unsigned int i;
 
-	for (i = 0; i < TCPSTATE_LISTENER_BUCKETS; i++) {
-		hlist_for_each_entry_safe(l, tmp, &ls->buckets[i], node) {
-			hlist_del(&l->node);
-			kfree(l);
-			atomic_long_dec(&tcpstate_listener_objects);
-		}
-	}
-	ls->count = 0;
+	rhashtable_walk_exit(&ls->gc_iter);
+	if (tn->shared)
+		atomic_sub(atomic_read(&ls->count), &tcpstate_shared.listeners);
+	rhashtable_free_and_destroy(&ls->table, tcpstate_listener_destroy,
+				    NULL);
+}
+
+int tcpstate_listener_init(void)
+{
+	tcpstate_listener_cache = KMEM_CACHE(tcpstate_listener, 0);
+	return tcpstate_listener_cache ? 0 : -ENOMEM;
+}
+
+/* After every namespace is gone. */
+void tcpstate_listener_uninit(void)
+{
+	rcu_barrier();	/* entries still waiting in call_rcu */
+	kmem_cache_destroy(tcpstate_listener_cache);
 }

@@ -5,32 +5,41 @@
 #ifndef _TCPSTATE_LISTENER_H
 #define _TCPSTATE_LISTENER_H
 
-#include <linux/list.h>
+#include <linux/atomic.h>
 #include <linux/rcupdate.h>
+#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include "flow.h"
 
-#define TCPSTATE_LISTENER_BUCKETS	256
 #define TCPSTATE_HS_HIST		24	/* log2(us) buckets */
 
-/*
- * A listener is a server (address, port) that has answered a SYN with a
- * SYN-ACK. The entry with family 0 aggregates those that found the table
- * full.
- */
-struct tcpstate_listener {
-	struct hlist_node node;
+/* A listener's key: its address and port. Unused bytes are zero. */
+struct tcpstate_lkey {
 	union tcpstate_addr addr;
 	__be16 port;
 	u8 family;
+	u8 pad;
+};
+
+/*
+ * A listener is a server (address, port) that has answered a SYN the
+ * namespace saw with a SYN-ACK. The entry with family 0 aggregates those
+ * that found the table full.
+ */
+struct tcpstate_listener {
+	struct rhash_head node;
+	struct tcpstate_lkey key;
+	spinlock_t lock;	/* the counters, dead */
 	u8 flood;		/* SYN flood suspected now */
-	u32 half_open;		/* handshakes waiting for the final ACK */
+	u8 dead;		/* unlinked or being unlinked */
+	u32 half_open;		/* flows counted here: flow->listener */
 	u32 half_open_peak;
 	u32 rate_syns;		/* SYNs in the current second */
 	u32 last_rate;		/* SYNs in the second before */
 	u64 rate_start;		/* ns, start of the current second */
+	u64 last_syn;		/* ns, last SYN or SYN-ACK: for ageing */
 	u64 syns;
 	u64 synacks;
 	u64 synack_rtx;
@@ -39,20 +48,22 @@ struct tcpstate_listener {
 	u64 resets;		/* half-open, then reset */
 	u64 floods;		/* times the flood flag rose */
 	u32 hs_hist[TCPSTATE_HS_HIST];	/* SYN to handshake done, log2 us */
+	struct rcu_head rcu;
 };
 
 struct tcpstate_listeners {
-	spinlock_t lock;	/* the table and every entry's counters */
-	struct hlist_head buckets[TCPSTATE_LISTENER_BUCKETS];
-	u32 count;
-	u32 seed;
+	struct rhashtable table;
+	atomic_t count;
+	struct rhashtable_iter gc_iter;	/* where the GC's pass stands */
 	struct tcpstate_listener overflow;
 };
 
 struct tcpstate_net;
 struct tcpstate_result;
 
-void tcpstate_listener_net_init(struct tcpstate_net *tn);
+int tcpstate_listener_init(void);
+void tcpstate_listener_uninit(void);
+int tcpstate_listener_net_init(struct tcpstate_net *tn);
 void tcpstate_listener_net_exit(struct tcpstate_net *tn);
 
 void tcpstate_listener_syn(struct tcpstate_net *tn,
@@ -62,6 +73,11 @@ void tcpstate_listener_update(struct tcpstate_net *tn,
 			      struct tcpstate_flow *flow,
 			      const struct tcpstate_result *res, u64 now);
 void tcpstate_listener_gc(struct tcpstate_net *tn, u64 now);
+unsigned int tcpstate_listener_count(struct tcpstate_net *tn);
 long tcpstate_listener_objects_read(void);
+
+/* The next live listener of a walk, or NULL at the end (under RCU). */
+struct tcpstate_listener *tcpstate_listener_walk(struct rhashtable_iter *it,
+						 bool peek);
 
 #endif /* _TCPSTATE_LISTENER_H */

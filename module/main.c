@@ -4,9 +4,13 @@
  *
  * main.c: module parameters, init/exit and per-namespace setup.
  */
+#include <linux/debugfs.h>
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <net/net_namespace.h>
 
 #include "core.h"
@@ -47,43 +51,98 @@ TCPSTATE_TIMEOUT_PARAM(closed, "Linger of an ended flow (10000)");
 
 unsigned int tcpstate_gc_interval_ms = 1000;
 module_param_named(gc_interval_ms, tcpstate_gc_interval_ms, uint, 0444);
-MODULE_PARM_DESC(gc_interval_ms, "Expiry scan period (ms, default 1000)");
+MODULE_PARM_DESC(gc_interval_ms, "Expiry scan period (ms, 10 to 60000, default 1000)");
 
-unsigned int tcpstate_fail_alloc_every;
-module_param_named(fail_alloc_every, tcpstate_fail_alloc_every, uint, 0600);
-MODULE_PARM_DESC(fail_alloc_every,
-		 "Testing: fail every Nth flow allocation as GFP_ATOMIC may (0: never)");
+struct tcpstate_shared tcpstate_shared = {
+	.flows = ATOMIC_INIT(0),
+	.listeners = ATOMIC_INIT(0),
+};
+
+static unsigned int max_flows_shared = 1048576;
+module_param(max_flows_shared, uint, 0444);
+MODULE_PARM_DESC(max_flows_shared,
+		 "Flows tracked in all namespaces but the initial one together (default 1048576)");
+
+static unsigned int max_listeners_shared = 65536;
+module_param(max_listeners_shared, uint, 0444);
+MODULE_PARM_DESC(max_listeners_shared,
+		 "Listeners kept in all namespaces but the initial one together (default 65536)");
 
 struct tcpstate_config tcpstate_config_default __read_mostly;
 
-static u32 tcpstate_param_or(u32 param, u32 dflt)
+/* A parameter within [min, max], as netlink would require of it. */
+static int tcpstate_param_check(const char *name, u32 v, u32 min, u32 max)
 {
-	return param ? param : dflt;
+	if (v >= min && v <= max)
+		return 0;
+	pr_err("%s=%u is out of range: %u to %u\n", name, v, min, max);
+	return -EINVAL;
+}
+
+#define TCPSTATE_TIMEOUT(name) {					\
+	"timeout_" #name "_ms", &timeout_##name##_ms,			\
+	offsetof(struct tcpstate_timeouts, name) }
+
+static const struct {
+	const char *name;
+	const unsigned int *param;
+	size_t offset;			/* in struct tcpstate_timeouts */
+} tcpstate_timeout_params[] = {
+	TCPSTATE_TIMEOUT(syn_sent),
+	TCPSTATE_TIMEOUT(syn_recv),
+	TCPSTATE_TIMEOUT(established),
+	TCPSTATE_TIMEOUT(fin_wait),
+	TCPSTATE_TIMEOUT(close_wait),
+	TCPSTATE_TIMEOUT(time_wait),
+	TCPSTATE_TIMEOUT(closed),
+};
+
+/* Each timeout parameter: 0 for the default, else within the bounds. */
+static int tcpstate_timeouts_init(struct tcpstate_timeouts *to)
+{
+	const struct tcpstate_timeouts *d = &tcpstate_timeouts_default;
+	unsigned int i;
+	u32 *v;
+
+	for (i = 0; i < ARRAY_SIZE(tcpstate_timeout_params); i++) {
+		v = (u32 *)((u8 *)to + tcpstate_timeout_params[i].offset);
+		*v = *tcpstate_timeout_params[i].param ?:
+		     *(const u32 *)((const u8 *)d +
+				    tcpstate_timeout_params[i].offset);
+		if (tcpstate_param_check(tcpstate_timeout_params[i].name, *v,
+					 1, TCPSTATE_TIMEOUT_MAX_MS))
+			return -EINVAL;
+	}
+	return 0;
 }
 
 static int tcpstate_config_init(void)
 {
-	const struct tcpstate_timeouts *d = &tcpstate_timeouts_default;
 	struct tcpstate_config *c = &tcpstate_config_default;
 
-	if (!max_flows || !max_listeners || !tcpstate_gc_interval_ms) {
-		pr_err("max_flows, max_listeners and gc_interval_ms must be positive\n");
-		return -EINVAL;
-	}
-	c->to.syn_sent = tcpstate_param_or(timeout_syn_sent_ms, d->syn_sent);
-	c->to.syn_recv = tcpstate_param_or(timeout_syn_recv_ms, d->syn_recv);
-	c->to.established = tcpstate_param_or(timeout_established_ms,
-					      d->established);
-	c->to.fin_wait = tcpstate_param_or(timeout_fin_wait_ms, d->fin_wait);
-	c->to.close_wait = tcpstate_param_or(timeout_close_wait_ms,
-					     d->close_wait);
-	c->to.time_wait = tcpstate_param_or(timeout_time_wait_ms,
-					    d->time_wait);
-	c->to.closed = tcpstate_param_or(timeout_closed_ms, d->closed);
 	c->max_flows = max_flows;
 	c->max_listeners = max_listeners;
 	c->flood_syn_rate = flood_syn_rate;
 	c->flood_half_open = flood_half_open;
+	tcpstate_shared.max_flows = max_flows_shared;
+	tcpstate_shared.max_listeners = max_listeners_shared;
+	if (tcpstate_timeouts_init(&c->to) ||
+	    tcpstate_param_check("max_flows", max_flows, 1,
+				 TCPSTATE_FLOWS_MAX) ||
+	    tcpstate_param_check("max_listeners", max_listeners, 1,
+				 TCPSTATE_LISTENERS_MAX) ||
+	    tcpstate_param_check("flood_syn_rate", flood_syn_rate, 0,
+				 TCPSTATE_FLOOD_MAX) ||
+	    tcpstate_param_check("flood_half_open", flood_half_open, 0,
+				 TCPSTATE_FLOOD_MAX) ||
+	    tcpstate_param_check("max_flows_shared", max_flows_shared, 1,
+				 INT_MAX) ||
+	    tcpstate_param_check("max_listeners_shared", max_listeners_shared,
+				 1, INT_MAX) ||
+	    tcpstate_param_check("gc_interval_ms", tcpstate_gc_interval_ms,
+				 TCPSTATE_GC_INTERVAL_MIN_MS,
+				 TCPSTATE_GC_INTERVAL_MAX_MS))
+		return -EINVAL;
 	return 0;
 }
 
@@ -100,6 +159,7 @@ static const char * const tcpstate_stat_names[TCPSTATE_STAT_NR] = {
 	[TCPSTATE_STAT_FRAGMENTS] = "fragments",
 	[TCPSTATE_STAT_MALFORMED] = "malformed",
 	[TCPSTATE_STAT_BAD_OPTIONS] = "bad_options",
+	[TCPSTATE_STAT_BAD_CHECKSUM] = "bad_checksum",
 	[TCPSTATE_STAT_NO_FLOW] = "no_flow",
 	[TCPSTATE_STAT_INVALID] = "invalid",
 	[TCPSTATE_STAT_RST_OUT_OF_WINDOW] = "rst_out_of_window",
@@ -151,23 +211,57 @@ long tcpstate_endpoints_read(const struct tcpstate_net *tn, unsigned int state)
 	return sum;
 }
 
-/* Every namespace's tcpstate_net, for totals across them. */
+/* Every namespace's tcpstate_net, for the leak check in debugfs. */
 static LIST_HEAD(tcpstate_nets);
 static DEFINE_SPINLOCK(tcpstate_nets_lock);
+static struct dentry *tcpstate_debugfs;
 
-void tcpstate_totals_read(struct tcpstate_totals *t)
+/*
+ * debugfs tcpstate/objects, for the host's root only: what every
+ * namespace holds against what is allocated. At rest the two agree;
+ * anything else is a leak.
+ */
+static int tcpstate_objects_show(struct seq_file *seq, void *v)
 {
 	struct tcpstate_net *tn;
+	u64 flows = 0, listeners = 0;
+	u32 namespaces = 0;
 
-	memset(t, 0, sizeof(*t));
 	spin_lock_bh(&tcpstate_nets_lock);
 	list_for_each_entry(tn, &tcpstate_nets, all) {
-		t->namespaces++;
-		t->flows += atomic_read(&tn->nflows);
-		t->listeners += READ_ONCE(tn->listeners.count);
+		namespaces++;
+		flows += tcpstate_flow_count(tn);
+		listeners += tcpstate_listener_count(tn);
 	}
 	spin_unlock_bh(&tcpstate_nets_lock);
+	seq_printf(seq, "namespaces %u\n", namespaces);
+	seq_printf(seq, "flows %llu\n", flows);
+	seq_printf(seq, "flow_objects %ld\n", tcpstate_flow_objects_read());
+	seq_printf(seq, "flows_shared %d\n",
+		   atomic_read(&tcpstate_shared.flows));
+	seq_printf(seq, "listeners %llu\n", listeners);
+	seq_printf(seq, "listener_objects %ld\n",
+		   tcpstate_listener_objects_read());
+	seq_printf(seq, "listeners_shared %d\n",
+		   atomic_read(&tcpstate_shared.listeners));
+	return 0;
 }
+DEFINE_SHOW_ATTRIBUTE(tcpstate_objects);
+
+/*
+ * A namespace's allocations are charged to the memory cgroup of the task
+ * that creates it (a container's), also when they happen in softirq. The
+ * initial namespace's, and those of namespaces that exist when the module
+ * loads, are the host's and not charged.
+ */
+static void tcpstate_memcg_init(struct tcpstate_net *tn, bool loading)
+{
+	tn->memcg = NULL;
+	if (tn->shared && !loading && current->mm)
+		tn->memcg = get_mem_cgroup_from_mm(current->mm);
+}
+
+static bool tcpstate_loading;
 
 static int __net_init tcpstate_net_init(struct net *net)
 {
@@ -175,15 +269,19 @@ static int __net_init tcpstate_net_init(struct net *net)
 	int err;
 
 	tn->net = net;
+	tn->shared = !net_eq(net, &init_net);
 	tn->cfg = tcpstate_config_default;
 	tn->stats = alloc_percpu(struct tcpstate_pcpu_stats);
 	if (unlikely(!tn->stats))
 		return -ENOMEM;
+	tcpstate_memcg_init(tn, READ_ONCE(tcpstate_loading));
 
-	tcpstate_listener_net_init(tn);
-	err = tcpstate_flow_net_init(tn);
+	err = tcpstate_listener_net_init(tn);
 	if (err)
 		goto err_free_stats;
+	err = tcpstate_flow_net_init(tn);
+	if (err)
+		goto err_listeners;
 
 	err = tcpstate_proc_net_init(tn);
 	if (err)
@@ -201,10 +299,15 @@ static int __net_init tcpstate_net_init(struct net *net)
 	return 0;
 
 err_proc:
+	/* hooks registered before the one that failed may still be running */
+	synchronize_net();
 	tcpstate_proc_net_exit(tn);
 err_flows:
 	tcpstate_flow_net_exit(tn);
+err_listeners:
+	tcpstate_listener_net_exit(tn);
 err_free_stats:
+	mem_cgroup_put(tn->memcg);
 	free_percpu(tn->stats);
 	return err;
 }
@@ -232,6 +335,7 @@ static void __net_exit tcpstate_net_exit(struct net *net)
 	tcpstate_proc_net_exit(tn);
 	tcpstate_flow_net_exit(tn);
 	tcpstate_listener_net_exit(tn);
+	mem_cgroup_put(tn->memcg);
 	free_percpu(tn->stats);
 	pr_debug("netns %u destroyed\n", net->ns.inum);
 }
@@ -255,15 +359,26 @@ static int __init tcpstate_init(void)
 	err = tcpstate_flow_init();
 	if (err)
 		return err;
-
-	err = register_pernet_subsys(&tcpstate_net_ops);
+	err = tcpstate_listener_init();
 	if (err)
 		goto err_flow;
+
+	/* the namespaces that exist now are set up by this task */
+	WRITE_ONCE(tcpstate_loading, true);
+	err = register_pernet_subsys(&tcpstate_net_ops);
+	WRITE_ONCE(tcpstate_loading, false);
+	if (err)
+		goto err_listener;
 
 	/* after the namespaces' state exists: requests use it at once */
 	err = tcpstate_nl_init();
 	if (err)
 		goto err_pernet;
+
+	/* debugfs is optional: its absence only hides the leak check */
+	tcpstate_debugfs = debugfs_create_dir("tcpstate", NULL);
+	debugfs_create_file("objects", 0400, tcpstate_debugfs, NULL,
+			    &tcpstate_objects_fops);
 
 	pr_info("loaded (flow object %zu bytes)\n", sizeof(struct tcpstate_flow));
 #ifdef TCPSTATE_BENCH_STAGE
@@ -274,6 +389,8 @@ static int __init tcpstate_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&tcpstate_net_ops);
+err_listener:
+	tcpstate_listener_uninit();
 err_flow:
 	tcpstate_flow_uninit();
 	return err;
@@ -281,8 +398,10 @@ err_flow:
 
 static void __exit tcpstate_exit(void)
 {
+	debugfs_remove(tcpstate_debugfs);
 	tcpstate_nl_uninit();
 	unregister_pernet_subsys(&tcpstate_net_ops);
+	tcpstate_listener_uninit();
 	tcpstate_flow_uninit();
 	pr_info("unloaded\n");
 }

@@ -11,9 +11,12 @@
  *
  * The flow dump walks the rhashtable with an iterator kept between
  * messages. When it resumes, the walker finds the flow it stopped at
- * again; if that flow ended meanwhile, or the table was resized, the
- * position may be off and the dump is flagged NLM_F_DUMP_INTR.
+ * again; if that flow ended meanwhile, it goes back to the start of its
+ * bucket (tcpstate_walk_start): a flow present for the whole dump is
+ * listed, some maybe twice. If the table was resized, the walk starts
+ * over and the dump is flagged NLM_F_DUMP_INTR.
  */
+#include <linux/error-injection.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/mutex.h>
@@ -41,16 +44,11 @@ static const struct genl_multicast_group tcpstate_nl_mcgrps[] = {
 static struct genl_family tcpstate_nl_family;
 /* Events are built only between registration and unregistration. */
 static bool tcpstate_nl_ready __read_mostly;
-/* Serialises config set: all checks, then all writes. */
+/* Serialises config set: all checks against the values, then all writes. */
 static DEFINE_MUTEX(tcpstate_nl_config_mutex);
 
 /* Room for an end-of-flow record: every flow attribute, with padding. */
 #define TCPSTATE_NL_EVENT_SIZE	640
-
-#define TCPSTATE_TIMEOUT_MAX_MS	2592000000U	/* 30 days */
-#define TCPSTATE_FLOWS_MAX	BIT(24)
-#define TCPSTATE_LISTENERS_MAX	BIT(20)
-#define TCPSTATE_FLOOD_MAX	BIT(24)
 
 /* ---- policies ---- */
 
@@ -101,12 +99,21 @@ static struct tcpstate_net *tcpstate_nl_net(struct sk_buff *skb)
 	return tcpstate_pernet(sock_net(skb->sk));
 }
 
+/* Every message the family builds; tests make it fail (fail_function). */
+static noinline __noclone struct sk_buff *
+tcpstate_nl_msg_new(size_t size, gfp_t gfp)
+{
+	return genlmsg_new(size, gfp);
+}
+
+ALLOW_ERROR_INJECTION(tcpstate_nl_msg_new, NULL);
+
 static void *tcpstate_nl_put_reply(struct sk_buff **msg,
 				   struct genl_info *info)
 {
 	void *hdr;
 
-	*msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	*msg = tcpstate_nl_msg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!*msg)
 		return NULL;
 	hdr = genlmsg_put_reply(*msg, info, &tcpstate_nl_family, 0,
@@ -164,10 +171,14 @@ static int tcpstate_nl_get_family(const struct nlattr *nla, u8 *family,
 
 /* ---- flows ---- */
 
-/* A flow as read under its lock: the record and its endpoints. */
+/*
+ * A flow as read under its lock: a copy of the record and its endpoints,
+ * never a pointer into the flow, which may be freed once the lock and
+ * RCU are left (a reply is built after a sleeping allocation).
+ */
 struct tcpstate_nl_flow {
 	struct tcpstate_fsm fsm;
-	const union tcpstate_addr *addr[2];	/* [client], [server] */
+	union tcpstate_addr addr[2];	/* [client], [server] */
 	__be16 port[2];
 	u8 family;
 };
@@ -175,10 +186,14 @@ struct tcpstate_nl_flow {
 static void tcpstate_nl_flow_read(const struct tcpstate_flow *flow,
 				  struct tcpstate_nl_flow *f)
 {
+	const union tcpstate_addr *caddr, *saddr;
+
+	lockdep_assert_held(&flow->lock);
 	f->fsm = flow->fsm;
 	f->family = flow->key.family;
-	tcpstate_flow_endpoints(flow, &f->addr[0], &f->port[0], &f->addr[1],
-				&f->port[1]);
+	tcpstate_flow_endpoints(flow, &caddr, &f->port[0], &saddr, &f->port[1]);
+	f->addr[0] = *caddr;
+	f->addr[1] = *saddr;
 }
 
 static int tcpstate_nl_put_tuple(struct sk_buff *skb,
@@ -186,10 +201,10 @@ static int tcpstate_nl_put_tuple(struct sk_buff *skb,
 {
 	if (nla_put_u8(skb, TCPSTATE_A_FLOW_FAMILY, f->family) ||
 	    tcpstate_nl_put_addr(skb, TCPSTATE_A_FLOW_CLIENT_ADDR, f->family,
-				 f->addr[0]) ||
+				 &f->addr[0]) ||
 	    nla_put_be16(skb, TCPSTATE_A_FLOW_CLIENT_PORT, f->port[0]) ||
 	    tcpstate_nl_put_addr(skb, TCPSTATE_A_FLOW_SERVER_ADDR, f->family,
-				 f->addr[1]) ||
+				 &f->addr[1]) ||
 	    nla_put_be16(skb, TCPSTATE_A_FLOW_SERVER_PORT, f->port[1]))
 		return -EMSGSIZE;
 	return 0;
@@ -313,11 +328,11 @@ static bool tcpstate_nl_match_addr(const struct tcpstate_nl_filter *flt,
 
 	for (i = 0; i < 2; i++)
 		if ((flt->addrs & BIT(i + 1)) &&
-		    memcmp(&flt->addr[i + 1], f->addr[i], sizeof(*f->addr[i])))
+		    memcmp(&flt->addr[i + 1], &f->addr[i], sizeof(f->addr[i])))
 			return false;
 	if ((flt->addrs & BIT(0)) &&
-	    memcmp(&flt->addr[0], f->addr[0], sizeof(*f->addr[0])) &&
-	    memcmp(&flt->addr[0], f->addr[1], sizeof(*f->addr[1])))
+	    memcmp(&flt->addr[0], &f->addr[0], sizeof(f->addr[0])) &&
+	    memcmp(&flt->addr[0], &f->addr[1], sizeof(f->addr[1])))
 		return false;
 	for (i = 0; i < 2; i++)
 		if ((flt->ports & BIT(i + 1)) && flt->port[i + 1] != f->port[i])
@@ -556,10 +571,8 @@ static int tcpstate_nl_flow_dumpit(struct sk_buff *skb,
 			return err;
 		d->parsed = true;
 	}
-	if (rhashtable_walk_start_check(&d->iter) == -EAGAIN && d->resumed)
-		d->lost++;
-	/* The walker did not find the flow it stopped at: it was freed. */
-	else if (d->resumed && !d->iter.p)
+	/* resized: the walk starts over, listing flows a second time */
+	if (tcpstate_walk_start(&d->iter) == -EAGAIN && d->resumed)
 		d->lost++;
 	cb->seq = d->lost + 1;
 
@@ -673,11 +686,11 @@ static int tcpstate_nl_put_listener(struct sk_buff *skb,
 {
 	unsigned int i;
 
-	if (l->family) {
-		if (nla_put_u8(skb, TCPSTATE_A_LISTENER_FAMILY, l->family) ||
+	if (l->key.family) {
+		if (nla_put_u8(skb, TCPSTATE_A_LISTENER_FAMILY, l->key.family) ||
 		    tcpstate_nl_put_addr(skb, TCPSTATE_A_LISTENER_ADDR,
-					 l->family, &l->addr) ||
-		    nla_put_be16(skb, TCPSTATE_A_LISTENER_PORT, l->port))
+					 l->key.family, &l->key.addr) ||
+		    nla_put_be16(skb, TCPSTATE_A_LISTENER_PORT, l->key.port))
 			return -EMSGSIZE;
 	} else if (nla_put_flag(skb, TCPSTATE_A_LISTENER_OVERFLOW)) {
 		return -EMSGSIZE;
@@ -731,39 +744,68 @@ static int tcpstate_nl_listener_dump_one(struct sk_buff *skb,
 }
 
 /*
- * Listeners are few and never freed before their namespace: walk the
- * buckets, remembering (bucket, index); the overflow entry comes last.
+ * The listener dump walks the table with its own walker, kept between
+ * messages like the flow dump's; the overflow entry comes last.
  */
+struct tcpstate_nl_ldump {
+	struct rhashtable_iter iter;
+	bool resumed;		/* a message was filled: peek at its last */
+	bool done;		/* the table is walked: the overflow is next */
+};
+
+static struct tcpstate_nl_ldump *tcpstate_nl_lctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct tcpstate_nl_ldump *) > sizeof(cb->ctx));
+	return *(struct tcpstate_nl_ldump **)cb->ctx;
+}
+
+static int tcpstate_nl_listener_dump_start(struct netlink_callback *cb)
+{
+	struct tcpstate_net *tn = tcpstate_nl_net(cb->skb);
+	struct tcpstate_nl_ldump *d;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	rhashtable_walk_enter(&tn->listeners.table, &d->iter);
+	*(struct tcpstate_nl_ldump **)cb->ctx = d;
+	return 0;
+}
+
+static int tcpstate_nl_listener_dump_done(struct netlink_callback *cb)
+{
+	struct tcpstate_nl_ldump *d = tcpstate_nl_lctx(cb);
+
+	if (d) {
+		rhashtable_walk_exit(&d->iter);
+		kfree(d);
+	}
+	return 0;
+}
+
 static int tcpstate_nl_listener_dumpit(struct sk_buff *skb,
 				       struct netlink_callback *cb)
 {
 	struct tcpstate_listeners *ls = &tcpstate_nl_net(cb->skb)->listeners;
-	unsigned long *bucket = &cb->args[0], *index = &cb->args[1];
+	struct tcpstate_nl_ldump *d = tcpstate_nl_lctx(cb);
 	struct tcpstate_listener *l;
-	unsigned long i;
 	int err = 0;
 
-	rcu_read_lock();
-	for (; *bucket < TCPSTATE_LISTENER_BUCKETS; (*bucket)++, *index = 0) {
-		i = 0;
-		hlist_for_each_entry_rcu(l, &ls->buckets[*bucket], node) {
-			if (i++ < *index)
-				continue;
+	if (!d->done) {
+		tcpstate_walk_start(&d->iter);
+		/* peek: the entry that did not fit in the last message */
+		for (l = tcpstate_listener_walk(&d->iter, d->resumed); l;
+		     l = tcpstate_listener_walk(&d->iter, false)) {
 			err = tcpstate_nl_listener_dump_one(skb, cb, l);
 			if (err)
-				goto out;
-			(*index)++;
+				break;
 		}
+		rhashtable_walk_stop(&d->iter);
+		d->resumed = true;
+		d->done = !err;
 	}
-	if (*bucket == TCPSTATE_LISTENER_BUCKETS) {
-		if (READ_ONCE(ls->overflow.synacks))
-			err = tcpstate_nl_listener_dump_one(skb, cb,
-							    &ls->overflow);
-		if (!err)
-			(*bucket)++;
-	}
-out:
-	rcu_read_unlock();
+	if (!err && READ_ONCE(ls->overflow.synacks))
+		err = tcpstate_nl_listener_dump_one(skb, cb, &ls->overflow);
 	if (err && skb->len)
 		return skb->len;
 	return err;
@@ -784,6 +826,7 @@ static const u16 tcpstate_nl_stat_attr[TCPSTATE_STAT_NR] = {
 	[TCPSTATE_STAT_FRAGMENTS] = TCPSTATE_A_STATS_FRAGMENTS,
 	[TCPSTATE_STAT_MALFORMED] = TCPSTATE_A_STATS_MALFORMED,
 	[TCPSTATE_STAT_BAD_OPTIONS] = TCPSTATE_A_STATS_BAD_OPTIONS,
+	[TCPSTATE_STAT_BAD_CHECKSUM] = TCPSTATE_A_STATS_BAD_CHECKSUM,
 	[TCPSTATE_STAT_NO_FLOW] = TCPSTATE_A_STATS_NO_FLOW,
 	[TCPSTATE_STAT_INVALID] = TCPSTATE_A_STATS_INVALID,
 	[TCPSTATE_STAT_RST_OUT_OF_WINDOW] = TCPSTATE_A_STATS_RST_OUT_OF_WINDOW,
@@ -824,25 +867,8 @@ static int tcpstate_nl_put_endpoints(struct sk_buff *skb,
 	return 0;
 }
 
-static int tcpstate_nl_put_totals(struct sk_buff *skb)
-{
-	struct tcpstate_totals tot;
-
-	tcpstate_totals_read(&tot);
-	if (nla_put_u64_64bit(skb, TCPSTATE_A_STATS_LISTENER_OBJECTS,
-			      tcpstate_listener_objects_read(),
-			      TCPSTATE_A_STATS_PAD) ||
-	    nla_put_u32(skb, TCPSTATE_A_STATS_NAMESPACES, tot.namespaces) ||
-	    nla_put_u64_64bit(skb, TCPSTATE_A_STATS_FLOWS_ALL_NAMESPACES,
-			      tot.flows, TCPSTATE_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, TCPSTATE_A_STATS_LISTENERS_ALL_NAMESPACES,
-			      tot.listeners, TCPSTATE_A_STATS_PAD))
-		return -EMSGSIZE;
-	return 0;
-}
-
 static int tcpstate_nl_put_stats(struct sk_buff *skb,
-				 const struct tcpstate_net *tn)
+				 struct tcpstate_net *tn)
 {
 	unsigned int i;
 
@@ -855,12 +881,8 @@ static int tcpstate_nl_put_stats(struct sk_buff *skb,
 			return -EMSGSIZE;
 	}
 	if (nla_put_u32(skb, TCPSTATE_A_STATS_FLOWS, atomic_read(&tn->nflows)) ||
-	    nla_put_u64_64bit(skb, TCPSTATE_A_STATS_FLOW_OBJECTS,
-			      tcpstate_flow_objects_read(),
-			      TCPSTATE_A_STATS_PAD) ||
 	    nla_put_u32(skb, TCPSTATE_A_STATS_LISTENERS,
-			READ_ONCE(tn->listeners.count)) ||
-	    tcpstate_nl_put_totals(skb))
+			tcpstate_listener_count(tn)))
 		return -EMSGSIZE;
 	return tcpstate_nl_put_endpoints(skb, tn);
 }
@@ -889,12 +911,13 @@ struct tcpstate_nl_setting {
 	u16 attr;
 	u16 offset;		/* in struct tcpstate_config */
 	u32 min, max;
+	bool limit;		/* a bound on memory: see tcpstate_nl_may_set */
 };
 
 #define TCPSTATE_NL_TIMEOUT(a, f) {					\
 	TCPSTATE_A_CONFIG_TIMEOUT_##a,					\
 	offsetof(struct tcpstate_config, to.f), 1,			\
-	TCPSTATE_TIMEOUT_MAX_MS }
+	TCPSTATE_TIMEOUT_MAX_MS, false }
 
 static const struct tcpstate_nl_setting tcpstate_nl_settings[] = {
 	TCPSTATE_NL_TIMEOUT(SYN_SENT, syn_sent),
@@ -905,16 +928,17 @@ static const struct tcpstate_nl_setting tcpstate_nl_settings[] = {
 	TCPSTATE_NL_TIMEOUT(TIME_WAIT, time_wait),
 	TCPSTATE_NL_TIMEOUT(CLOSED, closed),
 	{ TCPSTATE_A_CONFIG_MAX_FLOWS,
-	  offsetof(struct tcpstate_config, max_flows), 1, TCPSTATE_FLOWS_MAX },
+	  offsetof(struct tcpstate_config, max_flows), 1, TCPSTATE_FLOWS_MAX,
+	  true },
 	{ TCPSTATE_A_CONFIG_MAX_LISTENERS,
 	  offsetof(struct tcpstate_config, max_listeners), 1,
-	  TCPSTATE_LISTENERS_MAX },
+	  TCPSTATE_LISTENERS_MAX, true },
 	{ TCPSTATE_A_CONFIG_FLOOD_SYN_RATE,
 	  offsetof(struct tcpstate_config, flood_syn_rate), 0,
-	  TCPSTATE_FLOOD_MAX },
+	  TCPSTATE_FLOOD_MAX, false },
 	{ TCPSTATE_A_CONFIG_FLOOD_HALF_OPEN,
 	  offsetof(struct tcpstate_config, flood_half_open), 0,
-	  TCPSTATE_FLOOD_MAX },
+	  TCPSTATE_FLOOD_MAX, false },
 };
 
 static u32 *tcpstate_nl_setting(struct tcpstate_config *cfg,
@@ -961,7 +985,26 @@ static int tcpstate_nl_config_get_doit(struct sk_buff *skb,
 	return tcpstate_nl_config_reply(skb, info);
 }
 
-static int tcpstate_nl_config_check(struct genl_info *info)
+/*
+ * Raising a bound on memory is for the host's administrator alone
+ * (CAP_NET_ADMIN in the initial user namespace): the admin of a user
+ * namespace may only lower those of its own network namespace.
+ */
+static bool tcpstate_nl_may_set(struct sk_buff *skb, struct genl_info *info,
+				const struct tcpstate_nl_setting *s, u32 v)
+{
+	struct tcpstate_config *cfg = &tcpstate_nl_net(skb)->cfg;
+
+	if (!s->limit || v <= READ_ONCE(*tcpstate_nl_setting(cfg, s)) ||
+	    netlink_capable(skb, CAP_NET_ADMIN))
+		return true;
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[s->attr],
+			    "only the initial user namespace's CAP_NET_ADMIN raises max-flows and max-listeners; this namespace may lower them");
+	return false;
+}
+
+static int tcpstate_nl_config_check(struct sk_buff *skb,
+				    struct genl_info *info)
 {
 	const struct tcpstate_nl_setting *s;
 	bool any = false;
@@ -979,6 +1022,8 @@ static int tcpstate_nl_config_check(struct genl_info *info)
 					    "out of range: timeouts 1 to 2592000000 ms, max-flows 1 to 16777216, max-listeners 1 to 1048576, flood thresholds 0 (off) to 16777216");
 			return -ERANGE;
 		}
+		if (!tcpstate_nl_may_set(skb, info, s, v))
+			return -EPERM;
 	}
 	if (!any) {
 		NL_SET_ERR_MSG(info->extack, "config set needs at least one setting");
@@ -995,18 +1040,19 @@ static int tcpstate_nl_config_set_doit(struct sk_buff *skb,
 	unsigned int i;
 	int err;
 
-	err = tcpstate_nl_config_check(info);
-	if (err)
-		return err;
 	mutex_lock(&tcpstate_nl_config_mutex);
+	err = tcpstate_nl_config_check(skb, info);
+	if (err)
+		goto out;
 	for (i = 0; i < ARRAY_SIZE(tcpstate_nl_settings); i++) {
 		s = &tcpstate_nl_settings[i];
 		if (info->attrs[s->attr])
 			WRITE_ONCE(*tcpstate_nl_setting(cfg, s),
 				   nla_get_u32(info->attrs[s->attr]));
 	}
+out:
 	mutex_unlock(&tcpstate_nl_config_mutex);
-	return tcpstate_nl_config_reply(skb, info);
+	return err ? err : tcpstate_nl_config_reply(skb, info);
 }
 
 /* ---- flush ---- */
@@ -1051,7 +1097,7 @@ static void *tcpstate_nl_event_new(struct tcpstate_net *tn,
 	struct nlattr *nest;
 	void *hdr;
 
-	*msg = genlmsg_new(TCPSTATE_NL_EVENT_SIZE, GFP_ATOMIC);
+	*msg = tcpstate_nl_msg_new(TCPSTATE_NL_EVENT_SIZE, GFP_ATOMIC);
 	if (unlikely(!*msg))
 		goto err_drop;
 	hdr = genlmsg_put(*msg, 0, 0, &tcpstate_nl_family, 0, cmd);
@@ -1154,7 +1200,9 @@ static const struct genl_ops tcpstate_nl_ops[] = {
 	},
 	{
 		.cmd = TCPSTATE_CMD_LISTENER_GET,
+		.start = tcpstate_nl_listener_dump_start,
 		.dumpit = tcpstate_nl_listener_dumpit,
+		.done = tcpstate_nl_listener_dump_done,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{

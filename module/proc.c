@@ -2,12 +2,10 @@
 /*
  * proc.c: /proc/net/tcpstate/{stats,flows,listeners} for a quick look.
  *
- * The flow dump walks the table with the rhashtable walker, entered and
- * left within each read() so that no RCU section or walker outlives a
- * system call; its position (table, bucket, element) is kept in between.
- * A flow present for the whole dump is listed at least once; when the
- * table is resized meanwhile, flows may be listed twice (the netlink dump
- * flags that and is the exact one).
+ * The flow dump walks the table with a walker of the open file's own
+ * (tcpstate_flow_iter). A flow present for the whole dump is listed at
+ * least once; when the table is resized meanwhile, flows may be listed
+ * twice (the netlink dump flags that and is the exact one).
  */
 #include <linux/ctype.h>
 #include <linux/ktime.h>
@@ -15,9 +13,21 @@
 #include <linux/proc_fs.h>
 #include <linux/rhashtable.h>
 #include <linux/seq_file.h>
+#include <linux/uidgid.h>
 #include <net/net_namespace.h>
 
 #include "core.h"
+
+/*
+ * Flows and listeners are for the namespace's admin, CAP_NET_ADMIN in the
+ * user namespace that owns it, as its netlink dumps are. Checked at open,
+ * not by the file's owner: a namespace made with its user namespace
+ * (unshare -Urn) has no uid map yet when its files are created.
+ */
+static int tcpstate_proc_may_open(const struct tcpstate_net *tn)
+{
+	return ns_capable(tn->net->user_ns, CAP_NET_ADMIN) ? 0 : -EPERM;
+}
 
 static void tcpstate_seq_lower(struct seq_file *seq, const char *s)
 {
@@ -28,21 +38,13 @@ static void tcpstate_seq_lower(struct seq_file *seq, const char *s)
 static int tcpstate_stats_show(struct seq_file *seq, void *v)
 {
 	struct tcpstate_net *tn = tcpstate_pernet(seq_file_single_net(seq));
-	struct tcpstate_totals tot;
 	unsigned int i;
 
 	for (i = 0; i < TCPSTATE_STAT_NR; i++)
 		seq_printf(seq, "%s %llu\n", tcpstate_stat_name(i),
 			   tcpstate_stat_read(tn, i));
 	seq_printf(seq, "flows %u\n", tcpstate_flow_count(tn));
-	seq_printf(seq, "flow_objects %ld\n", tcpstate_flow_objects_read());
-	seq_printf(seq, "listeners %u\n", READ_ONCE(tn->listeners.count));
-	seq_printf(seq, "listener_objects %ld\n",
-		   tcpstate_listener_objects_read());
-	tcpstate_totals_read(&tot);
-	seq_printf(seq, "namespaces %u\n", tot.namespaces);
-	seq_printf(seq, "flows_all_namespaces %llu\n", tot.flows);
-	seq_printf(seq, "listeners_all_namespaces %llu\n", tot.listeners);
+	seq_printf(seq, "listeners %u\n", tcpstate_listener_count(tn));
 	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++) {
 		seq_puts(seq, "endpoints_");
 		tcpstate_seq_lower(seq, tcpstate_state_name(i));
@@ -51,14 +53,16 @@ static int tcpstate_stats_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/*
+ * One rhashtable walker per open file, entered at open and left at
+ * release (or when the namespace's proc entries are run down), started
+ * and stopped within each read(): between reads it stays on the table's
+ * walker list, so a resize meanwhile is seen by the rhashtable code
+ * itself and the walk goes on in the new table.
+ */
 struct tcpstate_flow_iter {
-	struct seq_net_private p;
+	struct tcpstate_net *tn;
 	struct rhashtable_iter iter;
-	/* where the last read() stopped; tbl is compared, never followed */
-	const struct bucket_table *tbl;
-	struct rhash_head *pos;
-	unsigned int slot;
-	unsigned int skip;
 	bool eof;
 };
 
@@ -75,42 +79,18 @@ static struct tcpstate_flow *tcpstate_flows_walk(struct tcpstate_flow_iter *it,
 	return IS_ERR(flow) ? NULL : flow;
 }
 
-/*
- * Go back to where the last read() stopped: in the table it was walking,
- * which may be the one the table is being resized into. If that table is
- * gone, start over (flows already listed will be listed again).
- */
-static void tcpstate_flows_resume(struct tcpstate_net *tn,
-				  struct tcpstate_flow_iter *it)
-{
-	const struct bucket_table *tbl;
-
-	rcu_read_lock();
-	tbl = rht_dereference_rcu(tn->flows.tbl, &tn->flows);
-	while (tbl && tbl != it->tbl)
-		tbl = rht_dereference_rcu(tbl->future_tbl, &tn->flows);
-	rcu_read_unlock();
-	if (!tbl)
-		return;
-	/* walk_start unhooks the walker whichever table it is on */
-	it->iter.walker.tbl = (struct bucket_table *)tbl;
-	it->iter.slot = it->slot;
-	it->iter.skip = it->skip;
-	it->iter.p = it->pos;
-}
-
 static void *tcpstate_flows_start(struct seq_file *seq, loff_t *pos)
 	__acquires(RCU)
 {
-	struct tcpstate_net *tn = tcpstate_pernet(seq_file_net(seq));
 	struct tcpstate_flow_iter *it = seq->private;
 
-	if (!*pos)
+	if (!*pos) {
+		/* from the top: a new walk (a reread, or lseek to 0) */
+		rhashtable_walk_exit(&it->iter);
+		rhashtable_walk_enter(&it->tn->flows, &it->iter);
 		it->eof = false;
-	rhashtable_walk_enter(&tn->flows, &it->iter);
-	if (*pos)
-		tcpstate_flows_resume(tn, it);
-	rhashtable_walk_start(&it->iter);
+	}
+	tcpstate_walk_start(&it->iter);
 	if (!*pos)
 		return SEQ_START_TOKEN;
 	if (it->eof)
@@ -130,14 +110,9 @@ static void tcpstate_flows_stop(struct seq_file *seq, void *v)
 {
 	struct tcpstate_flow_iter *it = seq->private;
 
-	/* at the end the walker forgets its table: remember the end instead */
+	/* at the end the walker forgets where it was: remember the end */
 	it->eof = !v;
-	it->tbl = it->iter.walker.tbl;
-	it->slot = it->iter.slot;
-	it->skip = it->iter.skip;
-	it->pos = it->iter.p;
 	rhashtable_walk_stop(&it->iter);
-	rhashtable_walk_exit(&it->iter);
 }
 
 static void tcpstate_seq_addr(struct seq_file *seq, u8 family,
@@ -221,15 +196,49 @@ static const struct seq_operations tcpstate_flows_ops = {
 	.show = tcpstate_flows_show,
 };
 
+static int tcpstate_flows_open(struct inode *inode, struct file *file)
+{
+	struct tcpstate_net *tn = pde_data(inode);
+	struct tcpstate_flow_iter *it;
+	int err;
+
+	err = tcpstate_proc_may_open(tn);
+	if (err)
+		return err;
+	it = __seq_open_private(file, &tcpstate_flows_ops, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->tn = tn;
+	rhashtable_walk_enter(&tn->flows, &it->iter);
+	return 0;
+}
+
+/* Also run by remove_proc_subtree() for files still open at netns exit. */
+static int tcpstate_flows_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *seq = file->private_data;
+	struct tcpstate_flow_iter *it = seq->private;
+
+	rhashtable_walk_exit(&it->iter);
+	return seq_release_private(inode, file);
+}
+
+static const struct proc_ops tcpstate_flows_proc_ops = {
+	.proc_open = tcpstate_flows_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = tcpstate_flows_release,
+};
+
 static void tcpstate_listener_show(struct seq_file *seq,
 				   const struct tcpstate_listener *l)
 {
 	unsigned int i;
 
-	if (l->family) {
-		seq_puts(seq, l->family == AF_INET ? "ipv4" : "ipv6");
-		tcpstate_seq_addr(seq, l->family, &l->addr);
-		seq_printf(seq, " %u", ntohs(l->port));
+	if (l->key.family) {
+		seq_puts(seq, l->key.family == AF_INET ? "ipv4" : "ipv6");
+		tcpstate_seq_addr(seq, l->key.family, &l->key.addr);
+		seq_printf(seq, " %u", ntohs(l->key.port));
 	} else {
 		seq_puts(seq, "- overflow -");
 	}
@@ -246,36 +255,75 @@ static void tcpstate_listener_show(struct seq_file *seq,
 
 static int tcpstate_listeners_show(struct seq_file *seq, void *v)
 {
-	struct tcpstate_net *tn = tcpstate_pernet(seq_file_single_net(seq));
+	struct tcpstate_net *tn = seq->private;
 	struct tcpstate_listeners *ls = &tn->listeners;
 	struct tcpstate_listener *l;
-	unsigned int i;
+	struct rhashtable_iter iter;
 
 	seq_puts(seq, "family addr port half_open half_open_peak syns synacks synack_rtx handshakes expired resets flood floods handshake_us_log2\n");
-	rcu_read_lock();
-	for (i = 0; i < TCPSTATE_LISTENER_BUCKETS; i++)
-		hlist_for_each_entry_rcu(l, &ls->buckets[i], node)
-			tcpstate_listener_show(seq, l);
-	rcu_read_unlock();
+	rhashtable_walk_enter(&ls->table, &iter);
+	rhashtable_walk_start(&iter);
+	while ((l = tcpstate_listener_walk(&iter, false)))
+		tcpstate_listener_show(seq, l);
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
 	if (READ_ONCE(ls->overflow.synacks))
 		tcpstate_listener_show(seq, &ls->overflow);
 	return 0;
 }
 
+static int tcpstate_listeners_open(struct inode *inode, struct file *file)
+{
+	struct tcpstate_net *tn = pde_data(inode);
+	int err;
+
+	err = tcpstate_proc_may_open(tn);
+	if (err)
+		return err;
+	return single_open(file, tcpstate_listeners_show, tn);
+}
+
+static const struct proc_ops tcpstate_listeners_proc_ops = {
+	.proc_open = tcpstate_listeners_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+};
+
+/*
+ * As nf_conntrack's: a namespace's files belong to the root of the user
+ * namespace that owns it, so its own admin reads them and nobody else's.
+ */
+static struct proc_dir_entry *tcpstate_proc_own(struct tcpstate_net *tn,
+						struct proc_dir_entry *pde)
+{
+	kuid_t uid = make_kuid(tn->net->user_ns, 0);
+	kgid_t gid = make_kgid(tn->net->user_ns, 0);
+
+	if (pde && uid_valid(uid) && gid_valid(gid))
+		proc_set_user(pde, uid, gid);
+	return pde;
+}
+
 int tcpstate_proc_net_init(struct tcpstate_net *tn)
 {
+	struct proc_dir_entry *pde;
+
 	tn->proc_dir = proc_net_mkdir(tn->net, "tcpstate", tn->net->proc_net);
 	if (!tn->proc_dir)
 		return -ENOMEM;
 
-	if (!proc_create_net_single("stats", 0444, tn->proc_dir,
-				    tcpstate_stats_show, NULL))
+	pde = proc_create_net_single("stats", 0444, tn->proc_dir,
+				     tcpstate_stats_show, NULL);
+	if (!tcpstate_proc_own(tn, pde))
 		goto err_remove;
-	if (!proc_create_net("flows", 0400, tn->proc_dir, &tcpstate_flows_ops,
-			     sizeof(struct tcpstate_flow_iter)))
+	pde = proc_create_data("flows", 0444, tn->proc_dir,
+			       &tcpstate_flows_proc_ops, tn);
+	if (!tcpstate_proc_own(tn, pde))
 		goto err_remove;
-	if (!proc_create_net_single("listeners", 0400, tn->proc_dir,
-				    tcpstate_listeners_show, NULL))
+	pde = proc_create_data("listeners", 0444, tn->proc_dir,
+			       &tcpstate_listeners_proc_ops, tn);
+	if (!tcpstate_proc_own(tn, pde))
 		goto err_remove;
 	return 0;
 

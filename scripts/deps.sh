@@ -40,7 +40,7 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64 linux-source
 	qemu-system-x86 busybox-static
 	libmnl-dev libpcap-dev
-	iproute2 socat iperf3 python3 python3-scapy python3-yaml tcpdump conntrack nftables
+	iproute2 ethtool socat iperf3 python3 python3-scapy python3-yaml tcpdump conntrack nftables
 	dkms
 )
 # A kernel asked for by version (for example one from bookworm-backports).

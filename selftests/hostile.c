@@ -3,13 +3,15 @@
  * hostile: send COUNT crafted TCP segments of one hostile KIND through a
  * raw socket, fast, for the wire selftests.
  *
- *   hostile [-6] -k KIND [-n COUNT] [-b BASE | -p SPORT] [-q SEQ] [-a ACK]
- *           SRC DST DPORT
+ *   hostile [-6] [-R] -k KIND [-n COUNT] [-b BASE | -p SPORT] [-q SEQ]
+ *           [-a ACK] SRC DST DPORT
  *
  * Without -p the source port counts up from BASE (default 20000), so every
  * segment is a 4-tuple of its own; with -p all go to one flow. Sequence numbers count
  * up from SEQ (default 0x10000000, step 7919). The TCP checksum is right
- * whenever there is a whole header to sum. Kinds:
+ * whenever there is a whole header to sum. With -R each segment is
+ * followed by one the other way (DST:DPORT to SRC), whose numbers do not
+ * agree with it: seq ACK + 0x4000, ack SEQ + 0x8000. Kinds:
  *
  *   short      a 10-byte TCP header
  *   doff-low   data offset 0 to 4 (below the 20-byte minimum)
@@ -17,9 +19,15 @@
  *   opt-zero   SYN with an option of length 0
  *   opt-over   SYN with an option whose length runs past the header
  *   frag-first SYN in a first IP fragment (more fragments follow)
+ *   frag-short a first IP fragment with only 8 bytes of the TCP header
  *   frag-later a non-first fragment of a TCP datagram
+ *   badsum     SYN with a wrong TCP checksum
+ *   ext-trunc  (IPv6) an extension header chain cut off before its end
+ *   ipopt      (IPv4) SYN behind IP options (NOP, router alert, EOL)
  *   synfin synrst null xmas   flag sets no stack sends
  *   rst synack ack syn        plain segments with those flags
+ *   fin        FIN+ACK
+ *   data       ACK+PSH with 100 bytes of data
  *
  * Prints "sent N".
  */
@@ -41,7 +49,8 @@
 enum kind {
 	K_SHORT, K_DOFF_LOW, K_DOFF_OVER, K_OPT_ZERO, K_OPT_OVER,
 	K_FRAG_FIRST, K_FRAG_LATER, K_SYNFIN, K_SYNRST, K_NULL, K_XMAS,
-	K_RST, K_SYNACK, K_ACK, K_SYN,
+	K_RST, K_SYNACK, K_ACK, K_SYN, K_FRAG_SHORT, K_BADSUM, K_EXT_TRUNC,
+	K_FIN, K_DATA, K_IPOPT,
 };
 
 static const char *const kind_names[] = {
@@ -51,13 +60,17 @@ static const char *const kind_names[] = {
 	[K_FRAG_LATER] = "frag-later", [K_SYNFIN] = "synfin",
 	[K_SYNRST] = "synrst", [K_NULL] = "null", [K_XMAS] = "xmas",
 	[K_RST] = "rst", [K_SYNACK] = "synack", [K_ACK] = "ack",
-	[K_SYN] = "syn",
+	[K_SYN] = "syn", [K_FRAG_SHORT] = "frag-short", [K_BADSUM] = "badsum",
+	[K_EXT_TRUNC] = "ext-trunc", [K_FIN] = "fin", [K_DATA] = "data",
+	[K_IPOPT] = "ipopt",
 };
 
 #define N_KINDS (sizeof(kind_names) / sizeof(kind_names[0]))
 
 struct opts {
 	int v6;
+	int pairs;		/* -R: each segment, then one the other way */
+	int rev;		/* building the other way's */
 	enum kind kind;
 	unsigned long count;
 	int sport;		/* -1: count up from base */
@@ -72,7 +85,7 @@ static void usage(void)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: hostile [-6] -k KIND [-n COUNT] [-b BASE | -p SPORT] [-q SEQ] [-a ACK] SRC DST DPORT\nkinds:");
+	fprintf(stderr, "usage: hostile [-6] [-R] -k KIND [-n COUNT] [-b BASE | -p SPORT] [-q SEQ] [-a ACK] SRC DST DPORT\nkinds:");
 	for (i = 0; i < N_KINDS; i++)
 		fprintf(stderr, " %s", kind_names[i]);
 	fputc('\n', stderr);
@@ -89,12 +102,15 @@ static size_t build_tcp(const struct opts *o, unsigned long i, uint8_t *buf)
 	uint8_t *opt = buf + sizeof(*th);
 	size_t len = sizeof(*th);
 
+	uint16_t sport = o->sport >= 0 ? (unsigned long)o->sport :
+			 1024 + (o->base - 1024 + i) % 64512;
+	uint32_t seq = o->seq + (uint32_t)i * (o->sport >= 0 ? 1 : 7919);
+
 	memset(buf, 0, 64);
-	th->source = htons(o->sport >= 0 ? (unsigned long)o->sport :
-			   1024 + (o->base - 1024 + i) % 64512);
-	th->dest = htons(o->dport);
-	th->seq = htonl(o->seq + (uint32_t)i * (o->sport >= 0 ? 1 : 7919));
-	th->ack_seq = htonl(o->ack);
+	th->source = htons(o->rev ? o->dport : sport);
+	th->dest = htons(o->rev ? sport : o->dport);
+	th->seq = htonl(o->rev ? o->ack + 0x4000 : seq);
+	th->ack_seq = htonl(o->rev ? seq + 0x8000 : o->ack);
 	th->doff = 5;
 	th->window = htons(64240);
 
@@ -127,8 +143,15 @@ static size_t build_tcp(const struct opts *o, unsigned long i, uint8_t *buf)
 		break;
 	case K_FRAG_FIRST:
 	case K_SYN:
+	case K_BADSUM:
+	case K_IPOPT:
 		th->syn = 1;
 		break;
+	case K_FRAG_SHORT:
+		th->syn = 1;
+		return 8;
+	case K_EXT_TRUNC:
+		return 0;
 	case K_FRAG_LATER:
 		memset(buf, 'x', 64);
 		return 64;
@@ -157,6 +180,16 @@ static size_t build_tcp(const struct opts *o, unsigned long i, uint8_t *buf)
 	case K_ACK:
 		th->ack = 1;
 		break;
+	case K_FIN:
+		th->fin = 1;
+		th->ack = 1;
+		break;
+	case K_DATA:
+		th->ack = 1;
+		th->psh = 1;
+		memset(opt, 'd', 100);
+		len += 100;
+		break;
 	}
 	return len;
 }
@@ -164,21 +197,25 @@ static size_t build_tcp(const struct opts *o, unsigned long i, uint8_t *buf)
 static size_t build_v4(const struct opts *o, unsigned long i, uint8_t *pkt)
 {
 	struct iphdr *ip = (struct iphdr *)pkt;
-	uint8_t *tcp = pkt + sizeof(*ip);
+	size_t hlen = sizeof(*ip) + (o->kind == K_IPOPT ? 8 : 0);
+	uint8_t *tcp = pkt + hlen;
 	size_t tlen = build_tcp(o, i, tcp);
 	uint8_t ph[4] = { 0, IPPROTO_TCP, tlen >> 8, tlen & 0xff };
 	uint32_t sum;
 
-	memset(ip, 0, sizeof(*ip));
+	memset(ip, 0, hlen);
 	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons(sizeof(*ip) + tlen);
+	ip->ihl = hlen / 4;
+	/* options: NOP, NOP, a router alert (4 bytes), EOL and padding */
+	if (o->kind == K_IPOPT)
+		memcpy(pkt + sizeof(*ip), "\x01\x01\x94\x04\x00\x00\x00\x00", 8);
+	ip->tot_len = htons(hlen + tlen);
 	ip->id = htons(1 + i % 65535);
 	ip->ttl = 64;
 	ip->protocol = IPPROTO_TCP;
-	ip->saddr = o->src4.s_addr;
-	ip->daddr = o->dst4.s_addr;
-	if (o->kind == K_FRAG_FIRST)
+	ip->saddr = o->rev ? o->dst4.s_addr : o->src4.s_addr;
+	ip->daddr = o->rev ? o->src4.s_addr : o->dst4.s_addr;
+	if (o->kind == K_FRAG_FIRST || o->kind == K_FRAG_SHORT)
 		ip->frag_off = htons(IP_MF);
 	else if (o->kind == K_FRAG_LATER)
 		ip->frag_off = htons(100);	/* 800 bytes in, last */
@@ -187,15 +224,18 @@ static size_t build_v4(const struct opts *o, unsigned long i, uint8_t *pkt)
 		sum = csum_add(sum, ph, 4);
 		sum = csum_add(sum, tcp, tlen);
 		((struct tcphdr *)tcp)->check = csum_fold(sum);
+		if (o->kind == K_BADSUM)
+			((struct tcphdr *)tcp)->check ^= htons(0x1234);
 	}
-	return sizeof(*ip) + tlen;
+	return hlen + tlen;
 }
 
 static size_t build_v6(const struct opts *o, unsigned long i, uint8_t *pkt)
 {
 	struct ip6_hdr *ip = (struct ip6_hdr *)pkt;
 	struct ip6_frag *fh = (struct ip6_frag *)(pkt + sizeof(*ip));
-	int frag = o->kind == K_FRAG_FIRST || o->kind == K_FRAG_LATER;
+	int frag = o->kind == K_FRAG_FIRST || o->kind == K_FRAG_LATER ||
+		   o->kind == K_FRAG_SHORT;
 	uint8_t *tcp = pkt + sizeof(*ip) + (frag ? sizeof(*fh) : 0);
 	size_t tlen = build_tcp(o, i, tcp);
 	uint32_t len = htonl(tlen), sum;
@@ -206,14 +246,25 @@ static size_t build_v6(const struct opts *o, unsigned long i, uint8_t *pkt)
 	ip->ip6_plen = htons(tlen + (frag ? sizeof(*fh) : 0));
 	ip->ip6_nxt = frag ? IPPROTO_FRAGMENT : IPPROTO_TCP;
 	ip->ip6_hlim = 64;
-	ip->ip6_src = o->src6;
-	ip->ip6_dst = o->dst6;
+	ip->ip6_src = o->rev ? o->dst6 : o->src6;
+	ip->ip6_dst = o->rev ? o->src6 : o->dst6;
 	if (frag) {
 		memset(fh, 0, sizeof(*fh));
 		fh->ip6f_nxt = IPPROTO_TCP;
 		fh->ip6f_ident = htonl(1 + i);
-		fh->ip6f_offlg = o->kind == K_FRAG_FIRST ? IP6F_MORE_FRAG :
-							   htons(100 << 3);
+		fh->ip6f_offlg = o->kind == K_FRAG_LATER ? htons(100 << 3) :
+							   IP6F_MORE_FRAG;
+	}
+	if (o->kind == K_EXT_TRUNC) {
+		/* hop-by-hop options announcing destination options next,
+		 * and the packet ends there */
+		ip->ip6_nxt = IPPROTO_HOPOPTS;
+		ip->ip6_plen = htons(8);
+		memset(tcp, 0, 8);
+		tcp[0] = IPPROTO_DSTOPTS;
+		tcp[2] = 1;	/* PadN of 4 bytes */
+		tcp[3] = 4;
+		return sizeof(*ip) + 8;
 	}
 	if (tlen >= sizeof(struct tcphdr) && o->kind != K_FRAG_LATER) {
 		sum = csum_add(0, &ip->ip6_src, 32);
@@ -221,6 +272,8 @@ static size_t build_v6(const struct opts *o, unsigned long i, uint8_t *pkt)
 		sum = csum_add(sum, nh, 4);
 		sum = csum_add(sum, tcp, tlen);
 		((struct tcphdr *)tcp)->check = csum_fold(sum);
+		if (o->kind == K_BADSUM)
+			((struct tcphdr *)tcp)->check ^= htons(0x1234);
 	}
 	return tcp - pkt + tlen;
 }
@@ -236,9 +289,10 @@ static void parse_args(int argc, char *argv[], struct opts *o)
 	o->sport = -1;
 	o->base = 20000;
 	o->seq = 0x10000000u;
-	while ((opt = getopt(argc, argv, "6k:n:b:p:q:a:")) != -1) {
+	while ((opt = getopt(argc, argv, "6Rk:n:b:p:q:a:")) != -1) {
 		switch (opt) {
 		case '6': o->v6 = 1; break;
+		case 'R': o->pairs = 1; break;
 		case 'k':
 			for (k = 0; k < N_KINDS; k++)
 				if (!strcmp(optarg, kind_names[k]))
@@ -271,7 +325,7 @@ int main(int argc, char *argv[])
 {
 	struct sockaddr_storage dst = { 0 };
 	unsigned long sent = 0, busy = 0;
-	uint8_t pkt[160];
+	uint8_t pkt[256];
 	socklen_t dlen;
 	struct opts o;
 	int fd;
@@ -300,6 +354,8 @@ int main(int argc, char *argv[])
 		size_t len = o.v6 ? build_v6(&o, sent, pkt) :
 				    build_v4(&o, sent, pkt);
 
+		/* the other way's goes out towards DST too: on one link, the
+		 * header, not the route, says where it is going */
 		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&dst, dlen) < 0) {
 			/* a full device queue: wait for room, lose nothing */
 			if ((errno == ENOBUFS || errno == EAGAIN) && ++busy < 1000000) {
@@ -309,6 +365,11 @@ int main(int argc, char *argv[])
 			perror("hostile: sendto");
 			return 1;
 		}
+		if (o.pairs && !o.rev) {
+			o.rev = 1;
+			continue;
+		}
+		o.rev = 0;
 		sent++;
 	}
 	printf("sent %lu\n", sent);

@@ -158,9 +158,10 @@ setup_ns()
 cleanup_ns()
 {
 	local ns
+	# a test may have deleted one already
 	for ns in "${NS_LIST[@]}"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
+		ip netns del "$ns" 2>/dev/null || true
 	done
 	NS_LIST=()
 }
@@ -206,6 +207,19 @@ tcpstate_stat()
 {
 	ip netns exec "$1" awk -v k="$2" '$1 == k { print $2; f = 1 }
 		END { exit !f }' /proc/net/tcpstate/stats
+}
+
+# The conservation law of the table: every flow created is still there or
+# was evicted, expired or flushed.
+balanced()
+{
+	local ns=$1 c e x f n
+	c=$(tcpstate_stat "$ns" flows_created)
+	e=$(tcpstate_stat "$ns" flows_evicted)
+	x=$(tcpstate_stat "$ns" flows_expired)
+	f=$(tcpstate_stat "$ns" flows_flushed)
+	n=$(tcpstate_stat "$ns" flows)
+	[ "$c" -eq $((n + e + x + f)) ]
 }
 
 # config_set NS NAME VALUE...: the CLI's `config set` in NS, or fail.
@@ -510,16 +524,25 @@ reload_module()
 	run insmod "$MODULE" "$@"
 }
 
+# tcpstate_object NAME: a line of debugfs tcpstate/objects, the host's
+# totals (namespaces, flows, flow_objects, flows_shared, listeners,
+# listener_objects, listeners_shared), for the initial namespace's root.
+TCPSTATE_OBJECTS=/sys/kernel/debug/tcpstate/objects
+tcpstate_object()
+{
+	awk -v k="$1" '$1 == k { print $2; f = 1 } END { exit !f }' \
+		"$TCPSTATE_OBJECTS"
+}
+
 # no_leaks: every flow and listener object allocated is in the table of a
 # namespace that still exists. A namespace that ended has freed all of its
 # own (one the kernel keeps alive for its orphaned sockets still counts);
 # wait out exit work and RCU-deferred frees.
 no_leaks()
 {
-	[ -r /proc/net/tcpstate/stats ] || return 0
+	[ -r "$TCPSTATE_OBJECTS" ] || return 0
 	busywait 60000 objects_in_tables || {
-		echo "leak: $(grep -E '(objects|all_namespaces|^namespaces) ' \
-			/proc/net/tcpstate/stats | tr '\n' ' ')"
+		echo "leak: $(tr '\n' ' ' < "$TCPSTATE_OBJECTS")"
 		return 1
 	}
 }
@@ -527,9 +550,9 @@ no_leaks()
 objects_in_tables()
 {
 	awk '{ v[$1] = $2 } END {
-		exit !(v["flow_objects"] == v["flows_all_namespaces"] &&
-		       v["listener_objects"] == v["listeners_all_namespaces"]) }' \
-		/proc/net/tcpstate/stats
+		exit !(v["flow_objects"] == v["flows"] &&
+		       v["listener_objects"] == v["listeners"]) }' \
+		"$TCPSTATE_OBJECTS"
 }
 
 # wait_eq TIMEOUT_MS EXPECTED COMMAND...: until COMMAND prints EXPECTED
@@ -585,4 +608,31 @@ ktap_run()
 		run_test "${TESTS[i]}" "${TESTS[i + 1]}"
 	done
 	ktap_finish
+}
+
+# --- faults through the kernel's framework (fail_function) ----------------
+FAIL_FUNCTION=/sys/kernel/debug/fail_function
+
+# fail_function FUNC INTERVAL [RETVAL]: from now on every INTERVALth call
+# of tcpstate's FUNC fails (returns RETVAL, 0 for a NULL pointer), until
+# fail_function_off. Skips the test on a kernel without fail_function
+# (Debian's release kernels; make check-debug has it).
+fail_function()
+{
+	[ -d "$FAIL_FUNCTION" ] ||
+		skip "no fail_function in this kernel (CONFIG_FAIL_FUNCTION): make check-debug"
+	defer fail_function_off
+	echo "$1" > "$FAIL_FUNCTION/inject"
+	printf '%s\n' "${3:-0}" > "$FAIL_FUNCTION/$1/retval"
+	echo 100 > "$FAIL_FUNCTION/probability"
+	echo "$2" > "$FAIL_FUNCTION/interval"
+	echo -1 > "$FAIL_FUNCTION/times"
+	echo 0 > "$FAIL_FUNCTION/space"
+	echo 0 > "$FAIL_FUNCTION/verbose"
+}
+
+fail_function_off()
+{
+	[ -d "$FAIL_FUNCTION" ] && echo > "$FAIL_FUNCTION/inject"
+	return 0
 }

@@ -65,22 +65,16 @@ test_reload_under_flood()
 	kernel_clean
 }
 
-# init_stat NAME: a line of the initial namespace's stats.
-init_stat()
-{
-	awk -v k="$1" '$1 == k { print $2 }' /proc/net/tcpstate/stats
-}
-
 namespaces_at_most()
 {
-	[ "$(init_stat namespaces)" -le "$1" ]
+	[ "$(tcpstate_object namespaces)" -le "$1" ]
 }
 
 test_netns_churn()
 {
 	local out flows before
 	checktool "$NSCHURN"
-	before=$(init_stat namespaces)
+	before=$(tcpstate_object namespaces)
 	out=$("$NSCHURN" -n 200 -c 8)
 	echo "  $out"
 	flows=$(awk '{ print $4 }' <<< "$out")
@@ -88,26 +82,13 @@ test_netns_churn()
 	[ "$flows" -ge $((200 * 8)) ] || fail "only $flows flows at exit"
 	# all 200 namespaces are gone, and everything they held with them
 	busywait 60000 namespaces_at_most "$before"
-	echo "  namespaces: $before before, $(init_stat namespaces) after"
+	echo "  namespaces: $before before, $(tcpstate_object namespaces) after"
 	busywait 30000 objects_in_tables
-	assert_eq "flow objects" "$(init_stat flows_all_namespaces)" \
-		"$(init_stat flow_objects)"
-	assert_eq "listener objects" "$(init_stat listeners_all_namespaces)" \
-		"$(init_stat listener_objects)"
+	assert_eq "flow objects" "$(tcpstate_object flows)" \
+		"$(tcpstate_object flow_objects)"
+	assert_eq "listener objects" "$(tcpstate_object listeners)" \
+		"$(tcpstate_object listener_objects)"
 	kernel_clean
-}
-
-# The conservation law of the table: every flow created is still there or
-# was evicted, expired or flushed.
-balanced()
-{
-	local ns=$1 c e x f n
-	c=$(tcpstate_stat "$ns" flows_created)
-	e=$(tcpstate_stat "$ns" flows_evicted)
-	x=$(tcpstate_stat "$ns" flows_expired)
-	f=$(tcpstate_stat "$ns" flows_flushed)
-	n=$(tcpstate_stat "$ns" flows)
-	[ "$c" -eq $((n + e + x + f)) ]
 }
 
 test_tiny_table_under_flood()
@@ -154,8 +135,7 @@ test_alloc_failure()
 {
 	local failed ok ns n i
 	pair
-	defer "echo 0 > /sys/module/tcpstate/parameters/fail_alloc_every"
-	echo 3 > /sys/module/tcpstate/parameters/fail_alloc_every
+	fail_function tcpstate_flow_alloc 3
 	# -t 10: the server's child waits for sh's "hi" after the client's FIN
 	ip netns exec "$b" socat -t 10 -T 30 TCP-LISTEN:7000,fork,reuseaddr SYSTEM:'echo hi' &
 	defer "kill $! 2>/dev/null"
@@ -179,7 +159,7 @@ test_alloc_failure()
 	# clients' kernel agrees all 30 opened
 	assert_eq "TcpActiveOpens in a" 30 "$(nstat_abs "$a" TcpActiveOpens)"
 	# with the fault off, a new connection is tracked again
-	echo 0 > /sys/module/tcpstate/parameters/fail_alloc_every
+	fail_function_off
 	ok=$(tcpstate_stat "$b" handshakes)
 	ip netns exec "$a" socat -t 10 -T 10 - TCP:10.0.1.2:7000 < /dev/null | grep -q hi
 	wait_eq 30000 $((ok + 1)) tcpstate_stat "$b" handshakes

@@ -17,7 +17,7 @@ N=${HOSTILE_N:-2000}
 PY=/usr/bin/python3	# Debian's, which has scapy
 
 # Counters compared before and after each kind.
-STATS="segments malformed bad_options fragments no_flow invalid flows_created"
+STATS="segments malformed bad_options bad_checksum fragments no_flow invalid flows_created"
 declare -A T0 K0
 PORT=10000
 
@@ -49,8 +49,11 @@ expect()
 setup()
 {
 	checktool "$HOSTILE"
+	checktool ethtool
 	setup_ns a b
 	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2 fd00::1 fd00::2
+	# a veth receiving what a raw socket sent would vouch for its checksum
+	ip netns exec "$b" ethtool -K veth1 rx off > /dev/null
 	ctl_start srv "$b"
 	ctl_start cli "$a"
 }
@@ -165,6 +168,46 @@ hostile_family()
 		only "$ns" flows_created
 	done
 	still_live
+	# A first fragment too short for the TCP header is a fragment too:
+	# without reassembly there is no header to read (not malformed).
+	blast "$fam" frag-short
+	wait_eq 30000 "$N" kdelta "$reasm"
+	for ns in "$a" "$b"; do
+		expect "$ns" fragments "$N"
+		only "$ns" fragments
+	done
+	still_live
+
+	# Bad TCP checksums (b's veth vouches for nothing: rx offload off).
+	# b's TCP drops them, by its TcpInCsumErrors; tcpstate in b counts
+	# them and tracks none. a sent them: they are its SYNs.
+	blast "$fam" badsum
+	wait_eq 30000 "$N" kdelta TcpInCsumErrors
+	expect "$b" bad_checksum "$N"
+	only "$b" bad_checksum
+	expect "$a" flows_created "$N"
+	only "$a" flows_created
+	assert_eq "RSTs b sent" 0 "$(kdelta TcpOutRsts)"
+	still_live
+	if [ "$fam" = 4 ]; then
+		# IP options before the TCP header: tracked as any SYN
+		blast 4 ipopt
+		wait_eq 30000 "$N" kdelta TcpOutRsts
+		for ns in "$a" "$b"; do
+			expect "$ns" flows_created "$N"
+			only "$ns" flows_created
+		done
+		still_live
+	fi
+	if [ "$fam" = 6 ]; then
+		# an extension header chain cut short: malformed, both sides
+		blast 6 ext-trunc
+		for ns in "$a" "$b"; do
+			expect "$ns" malformed "$N"
+			only "$ns" malformed
+		done
+		still_live
+	fi
 
 	# Flag sets no stack sends, and RSTs for no connection: they start
 	# no flow. b answers each that has no RST with a RST of its own.
@@ -310,11 +353,96 @@ test_wrap()
 	assert_eq "retransmissions in b" 0 "$(delta "$b" retransmissions)"
 }
 
+# ends_seen: the capture holds a data segment each way.
+ends_seen()
+{
+	grep "\.$LP > " "$CAP" | grep -q 'seq [0-9]*:[0-9]*' &&
+		grep "\.$RP > " "$CAP" | grep -q 'seq [0-9]*:[0-9]*'
+}
+
+# next_seqs: A_END and B_END, the next sequence numbers of a and b on the
+# live connection, read off the wire by tcpdump in b.
+next_seqs()
+{
+	CAP=$(mktemp)
+	defer "rm -f $CAP"
+	ip netns exec "$b" tcpdump -i veth1 -n -S -l -c 2 "tcp and greater 200" \
+		> "$CAP" 2>&1 &
+	busywait 30000 grep -q 'listening on' "$CAP"
+	ctl cli send c 1000
+	ctl srv recv s 1000
+	ctl srv send s 1000
+	ctl cli recv c 1000
+	busywait 30000 ends_seen
+	A_END=$(grep "\.$LP > " "$CAP" | grep -o 'seq [0-9]*:[0-9]*' | head -n 1 | cut -d: -f2)
+	B_END=$(grep "\.$RP > " "$CAP" | grep -o 'seq [0-9]*:[0-9]*' | head -n 1 | cut -d: -f2)
+	echo "  next sequence numbers: a $A_END, b $B_END"
+}
+
+# inject KIND SEQ ACK: N segments of KIND on the live connection, as if
+# from a's socket.
+inject()
+{
+	local six=
+	[ "$LA" = fd00::1 ] && six=-6
+	wire_quiet "$a" "$b"
+	snapshot
+	run ip netns exec "$a" "$HOSTILE" $six -k "$1" -n "$N" -p "$LP" \
+		-q $(($2 % 0x100000000)) -a $(($3 % 0x100000000)) "$LA" "$RA" "$RP"
+}
+
+# Forged FIN, data and ACK on a live connection, far from where its
+# sequence numbers are: Linux drops each, and so they move no state, end
+# nothing and derail nothing; later real data is not a retransmission.
+injected()
+{
+	local ns rtx_a rtx_b
+	checktool tcpdump
+	setup
+	live "$1"
+	next_seqs
+	rtx_a=$(tcpstate_stat "$a" retransmissions)
+	rtx_b=$(tcpstate_stat "$b" retransmissions)
+	# a FIN half the sequence space away, acking what b sent
+	inject fin $((A_END + 0x80000000)) "$B_END"
+	for ns in "$a" "$b"; do
+		expect "$ns" invalid "$N"
+		only "$ns" invalid
+	done
+	still_live
+	next_seqs
+	# data a quarter of the space ahead: outside any window
+	inject data $((A_END + 0x40000000)) "$B_END"
+	for ns in "$a" "$b"; do
+		expect "$ns" invalid "$N"
+		only "$ns" invalid
+	done
+	still_live
+	next_seqs
+	# an ACK of data b never sent (the fast path acks nothing: counted
+	# invalid or not, it moves nothing)
+	inject ack "$A_END" $((B_END + 0x40000000))
+	wire_quiet "$a" "$b"
+	for ns in "$a" "$b"; do
+		only "$ns" invalid
+	done
+	still_live
+	assert_eq "retransmissions in a" "$rtx_a" "$(tcpstate_stat "$a" retransmissions)"
+	assert_eq "retransmissions in b" "$rtx_b" "$(tcpstate_stat "$b" retransmissions)"
+	ctl cli close c
+	ctl srv close s
+}
+
+test_injected_ipv4() { injected 4; }
+test_injected_ipv6() { injected 6; }
+
 TESTS=(
 	hostile_ipv4 test_hostile_ipv4
 	hostile_ipv6 test_hostile_ipv6
 	oow_rst_ipv4 test_oow_rst_ipv4
 	oow_rst_ipv6 test_oow_rst_ipv6
+	injected_fin_data_ack_ipv4 test_injected_ipv4
+	injected_fin_data_ack_ipv6 test_injected_ipv6
 	seq_wrap_ipv4_ipv6 test_wrap
 )
 ktap_select "$@"

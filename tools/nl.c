@@ -169,8 +169,6 @@ static int nl_done_cb(const struct nlmsghdr *nlh, void *data)
 	struct nl *nl = ((struct nl_call *)data)->nl;
 	const int *err = mnl_nlmsg_get_payload(nlh);
 
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		nl->intr = true;
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(*err) && *err < 0) {
 		if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
 			mnl_attr_parse(nlh, sizeof(*err), nl_extack_cb, nl);
@@ -184,9 +182,26 @@ static int nl_data_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nl_call *c = data;
 
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		c->nl->intr = true;
 	return c->cb ? c->cb(nlh, c->data) : MNL_CB_OK;
+}
+
+/*
+ * A dump the kernel flagged as interrupted (the table changed under it,
+ * so some flows may come twice): note it in nl->intr, for the caller to
+ * decide whether to dump again, and take the messages all the same, which
+ * libmnl would refuse from the first flagged one on.
+ */
+static void nl_take_intr(struct nl *nl, ssize_t n)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)nl->buf;
+	int len = n;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+			nl->intr = true;
+			nlh->nlmsg_flags &= ~NLM_F_DUMP_INTR;
+		}
+	}
 }
 
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
@@ -208,6 +223,7 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		n = mnl_socket_recvfrom(nl->sk, nl->buf, NL_BUF_SIZE);
 		if (n < 0)
 			return -errno;
+		nl_take_intr(nl, n);
 		ret = mnl_cb_run2(nl->buf, n, seq, nl->portid, nl_data_cb,
 				  &call, ctl, NLMSG_MIN_TYPE);
 		if (ret == MNL_CB_ERROR)
@@ -216,9 +232,13 @@ int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	return 0;
 }
 
+/* The kernel's own word first: it says why, where there is more to say. */
 void nl_perror(const struct nl *nl, const char *what, int err)
 {
-	if (err == -EPERM || err == -EACCES)
+	if ((err == -EPERM || err == -EACCES) && nl->extack[0])
+		fprintf(stderr, "%s: %s: permission denied: %s\n", prog, what,
+			nl->extack);
+	else if (err == -EPERM || err == -EACCES)
 		fprintf(stderr, "%s: %s: permission denied: this needs "
 			"CAP_NET_ADMIN in the network namespace's user "
 			"namespace (run it as root)\n", prog, what);

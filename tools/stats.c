@@ -31,6 +31,7 @@ static const struct {
 	{ TCPSTATE_A_STATS_FRAGMENTS, "fragments", "non-first IP fragments of TCP, not parsed" },
 	{ TCPSTATE_A_STATS_MALFORMED, "malformed", "truncated or invalid TCP headers" },
 	{ TCPSTATE_A_STATS_BAD_OPTIONS, "bad_options", "SYN options with a bad length" },
+	{ TCPSTATE_A_STATS_BAD_CHECKSUM, "bad_checksum", "segments arriving with a bad TCP checksum, not tracked" },
 	{ TCPSTATE_A_STATS_NO_FLOW, "no_flow", "RST or odd segments matching no flow" },
 	{ TCPSTATE_A_STATS_INVALID, "invalid", "segments the state machine refused" },
 	{ TCPSTATE_A_STATS_RST_OUT_OF_WINDOW, "rst_out_of_window", "RSTs outside the window (RFC 5961)" },
@@ -58,12 +59,7 @@ static const struct {
 	const char *help;
 } gauges[] = {
 	{ TCPSTATE_A_STATS_FLOWS, "flows", "flows in the table" },
-	{ TCPSTATE_A_STATS_FLOW_OBJECTS, "flow_objects", "flow objects allocated, all namespaces" },
 	{ TCPSTATE_A_STATS_LISTENERS, "listeners", "listeners in the table" },
-	{ TCPSTATE_A_STATS_LISTENER_OBJECTS, "listener_objects", "listener entries allocated, all namespaces" },
-	{ TCPSTATE_A_STATS_NAMESPACES, "namespaces", "namespaces tracked" },
-	{ TCPSTATE_A_STATS_FLOWS_ALL_NAMESPACES, "flows_all_namespaces", "flows in every namespace's table" },
-	{ TCPSTATE_A_STATS_LISTENERS_ALL_NAMESPACES, "listeners_all_namespaces", "listeners in every namespace's table" },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
