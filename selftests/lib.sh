@@ -623,7 +623,8 @@ fail_function()
 		skip "no fail_function in this kernel (CONFIG_FAIL_FUNCTION): make check-debug"
 	defer fail_function_off
 	echo "$1" > "$FAIL_FUNCTION/inject"
-	printf '%s\n' "${3:-0}" > "$FAIL_FUNCTION/$1/retval"
+	# an errno as the unsigned long the function would return
+	printf '%u\n' "${3:-0}" > "$FAIL_FUNCTION/$1/retval"
 	echo 100 > "$FAIL_FUNCTION/probability"
 	echo "$2" > "$FAIL_FUNCTION/interval"
 	echo -1 > "$FAIL_FUNCTION/times"
