@@ -358,6 +358,19 @@ tcpstate_flow_alloc(struct tcpstate_net *tn)
 
 ALLOW_ERROR_INJECTION(tcpstate_flow_alloc, NULL);
 
+/*
+ * The table refuses an insertion when it had to grow and could not
+ * (-ENOMEM); tests make it refuse with fail_function.
+ */
+static noinline __noclone struct tcpstate_flow *
+tcpstate_flow_insert(struct tcpstate_net *tn, struct tcpstate_flow *flow)
+{
+	return rhashtable_lookup_get_insert_fast(&tn->flows, &flow->node,
+						 tcpstate_flow_params);
+}
+
+ALLOW_ERROR_INJECTION(tcpstate_flow_insert, ERRNO);
+
 /* A RST or a nonsense flag set starts nothing: there is no connection. */
 static bool tcpstate_flow_starts(u8 flags)
 {
@@ -398,14 +411,15 @@ tcpstate_flow_create(struct tcpstate_net *tn, const struct tcpstate_key *key,
 	flow->listener = NULL;
 	tcpstate_fsm_init(&flow->fsm, seg->tstamp);
 
-	old = rhashtable_lookup_get_insert_fast(&tn->flows, &flow->node,
-						tcpstate_flow_params);
+	old = tcpstate_flow_insert(tn, flow);
 	if (unlikely(old)) {
 		/* Another CPU inserted it first, or the table said no. */
 		tcpstate_flow_free(flow);
 		tcpstate_flow_uncount(tn);
 		if (!IS_ERR(old))
 			return old;
+		if (PTR_ERR(old) == -ENOMEM)
+			tcpstate_stat_inc(tn, TCPSTATE_STAT_ALLOC_FAILED);
 		goto err_not_tracked;
 	}
 	this_cpu_add(tn->stats->endpoints[TCPSTATE_S_NONE], 2);

@@ -502,6 +502,27 @@ static unsigned int check_synack(struct tcpstate_fsm *fsm,
 }
 
 /*
+ * A receiver in SYN_RECEIVED that the sender has not acked yet is a
+ * request socket: tcp_check_req() takes any RST within its window, from
+ * its rcv_nxt on, with no challenge ACK (Linux keeps RFC 5961 for full
+ * sockets). Its rcv_nxt follows the SYN, or the SYN's data when it took
+ * them: the SYN-ACK's ack said which, and the fsm keeps no acks, so the
+ * window is measured from the SYN (a Fast Open whose data were refused
+ * is reset from there).
+ */
+static unsigned int rst_request(const struct tcpstate_fsm *fsm,
+				const struct tcpstate_seg *seg, unsigned int d)
+{
+	u32 rcv_nxt = fsm->isn[d] + 1;
+	u32 wnd = fsm->win[d ^ 1] ? fsm->win[d ^ 1] : 1;
+
+	if (!seq_before(seg->seq, rcv_nxt) &&
+	    seq_before(seg->seq, fsm->end[d] + wnd))
+		return FSM_OK;
+	return TCPSTATE_INV_RST_OUT_OF_WINDOW;
+}
+
+/*
  * RFC 5961 3.2 from the wire: the receiver's rcv_nxt is the sender's
  * snd_nxt once what we saw is delivered. Exact (or the FIN's sequence
  * number, as Linux accepts in CLOSE_WAIT/LAST_ACK/CLOSING): accepted.
@@ -522,6 +543,8 @@ static unsigned int check_rst(const struct tcpstate_fsm *fsm,
 	}
 	if (!(fsm->hist & HIST_SEQ(d)))
 		return FSM_OK;	/* nothing to compare with */
+	if (fsm->state[p] == SSR && !(fsm->hist & HB(d, H_A)))
+		return rst_request(fsm, seg, d);
 	if (seg->seq == end ||
 	    ((fsm->hist & HB(d, H_F)) && seg->seq == end - 1))
 		return FSM_OK;

@@ -212,7 +212,7 @@ tcpstate_key(struct tcpstate_key *key, const struct iphdr *iph,
  * and a forger who cannot be bothered to checksum should not make flows.
  * Free when the device or the sender vouched for it; else the sum is
  * computed here, reading the skb only (nf_checksum() would write its
- * checksum state). A fragment cannot be checked alone: not here.
+ * checksum state).
  */
 static noinline bool tcpstate_csum_bad(const struct sk_buff *skb,
 				       unsigned int thoff,
@@ -239,21 +239,20 @@ static noinline bool tcpstate_csum_bad(const struct sk_buff *skb,
 
 static __always_inline bool
 tcpstate_csum_check(const struct sk_buff *skb,
-		    const struct nf_hook_state *state, bool frag)
+		    const struct nf_hook_state *state)
 {
-	return state->hook == NF_INET_PRE_ROUTING && !frag &&
-	       !skb_csum_unnecessary(skb);
+	return state->hook == NF_INET_PRE_ROUTING && !skb_csum_unnecessary(skb);
 }
 
 /*
- * The TCP segment at `thoff` of an IPv4 (iph) or IPv6 (ip6h) packet, the
- * whole datagram unless `frag`. Inlined into each hook, so that the IPv4
- * path has no IPv6 branches.
+ * The TCP segment at `thoff` of a whole IPv4 (iph) or IPv6 (ip6h)
+ * datagram. Inlined into each hook, so that the IPv4 path has no IPv6
+ * branches.
  */
 static __always_inline void
 tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
 		 const struct nf_hook_state *state, unsigned int thoff,
-		 const struct iphdr *iph, const struct ipv6hdr *ip6h, bool frag)
+		 const struct iphdr *iph, const struct ipv6hdr *ip6h)
 {
 	struct tcpstate_pkt pkt __uninitialized;
 	const struct tcphdr *th;
@@ -261,9 +260,7 @@ tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
 
 	th = tcpstate_parse_tcp(skb, thoff, &pkt, &hlen);
 	if (unlikely(!th)) {
-		/* a first fragment too short for the header is a fragment */
-		tcpstate_stat_inc(tn, frag ? TCPSTATE_STAT_FRAGMENTS :
-				  TCPSTATE_STAT_MALFORMED);
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_MALFORMED);
 		net_dbg_ratelimited("malformed TCP header from %s\n",
 				    state->in ? state->in->name : "local");
 		return;
@@ -274,7 +271,7 @@ tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
 				    hlen - sizeof(struct tcphdr), &pkt.seg))
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_BAD_OPTIONS);
 	tcpstate_count(tn, state, &pkt.seg, !!iph);
-	if (unlikely(tcpstate_csum_check(skb, state, frag)) &&
+	if (unlikely(tcpstate_csum_check(skb, state)) &&
 	    tcpstate_csum_bad(skb, thoff, iph, ip6h)) {
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_BAD_CHECKSUM);
 		return;
@@ -289,7 +286,12 @@ tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
 	tcpstate_flow_segment(tn, &pkt.key, side, &pkt.seg);
 }
 
-/* A first fragment carries the whole TCP header: it is tracked. */
+/*
+ * A fragment, first or not, is counted and not tracked: the segment it
+ * carries cannot be seen whole without reassembly, which would change
+ * what the host forwards. Where nf_conntrack's defragmentation runs
+ * first, the hook sees the reassembled datagram and tracks it.
+ */
 static unsigned int tcpstate_hook_v4(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
@@ -298,14 +300,14 @@ static unsigned int tcpstate_hook_v4(void *priv, struct sk_buff *skb,
 
 	if (iph->protocol != IPPROTO_TCP || tcpstate_seen_elsewhere(skb, state))
 		return NF_ACCEPT;
-	if (unlikely(iph->frag_off & htons(IP_OFFSET))) {
+	if (unlikely(iph->frag_off & htons(IP_OFFSET | IP_MF))) {
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_FRAGMENTS);
 		return NF_ACCEPT;
 	}
 	if (tcpstate_bench_stop(TCPSTATE_STAGE_HOOK))
 		return NF_ACCEPT;
 	tcpstate_segment(tn, skb, state, skb_network_offset(skb) + iph->ihl * 4,
-			 iph, NULL, iph->frag_off & htons(IP_MF));
+			 iph, NULL);
 	return NF_ACCEPT;
 }
 
@@ -321,16 +323,14 @@ static u8 tcpstate_v6_frag_proto(const struct sk_buff *skb, int off)
 
 /*
  * Where the TCP header starts, or -1 (not TCP), -2 (fragment), -3 (bad).
- * *frag: the datagram has a fragment header (a first fragment).
+ * An atomic fragment (offset 0, no more to come) is a whole datagram.
  */
-static int tcpstate_v6_thoff(const struct sk_buff *skb, bool *frag)
+static int tcpstate_v6_thoff(const struct sk_buff *skb)
 {
 	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
-	unsigned int fh_off = 0;
 	__be16 frag_off = 0;
 	int off;
 
-	*frag = false;
 	if (likely(nexthdr == IPPROTO_TCP))
 		return skb_network_offset(skb) + sizeof(struct ipv6hdr);
 	off = ipv6_skip_exthdr(skb, skb_network_offset(skb) +
@@ -343,7 +343,9 @@ static int tcpstate_v6_thoff(const struct sk_buff *skb, bool *frag)
 		return tcpstate_v6_frag_proto(skb, off) == IPPROTO_TCP ? -2 : -1;
 	if (nexthdr != IPPROTO_TCP)
 		return -1;
-	*frag = ipv6_find_hdr(skb, &fh_off, NEXTHDR_FRAGMENT, NULL, NULL) >= 0;
+	/* a first fragment: offset 0, more to come */
+	if (frag_off & htons(IP6_MF))
+		return -2;
 	return off;
 }
 
@@ -351,12 +353,11 @@ static unsigned int tcpstate_hook_v6(void *priv, struct sk_buff *skb,
 				     const struct nf_hook_state *state)
 {
 	struct tcpstate_net *tn = priv;
-	bool frag;
 	int thoff;
 
 	if (tcpstate_seen_elsewhere(skb, state))
 		return NF_ACCEPT;
-	thoff = tcpstate_v6_thoff(skb, &frag);
+	thoff = tcpstate_v6_thoff(skb);
 	if (thoff < 0) {
 		if (thoff == -2)
 			tcpstate_stat_inc(tn, TCPSTATE_STAT_FRAGMENTS);
@@ -366,7 +367,7 @@ static unsigned int tcpstate_hook_v6(void *priv, struct sk_buff *skb,
 	}
 	if (tcpstate_bench_stop(TCPSTATE_STAGE_HOOK))
 		return NF_ACCEPT;
-	tcpstate_segment(tn, skb, state, thoff, NULL, ipv6_hdr(skb), frag);
+	tcpstate_segment(tn, skb, state, thoff, NULL, ipv6_hdr(skb));
 	return NF_ACCEPT;
 }
 

@@ -72,6 +72,16 @@ tcpstate_listener_alloc(struct tcpstate_net *tn)
 
 ALLOW_ERROR_INJECTION(tcpstate_listener_alloc, NULL);
 
+/* The table refuses an insertion it could not grow for (-ENOMEM). */
+static noinline __noclone struct tcpstate_listener *
+tcpstate_listener_insert(struct tcpstate_net *tn, struct tcpstate_listener *l)
+{
+	return rhashtable_lookup_get_insert_fast(&tn->listeners.table, &l->node,
+						 tcpstate_listener_params);
+}
+
+ALLOW_ERROR_INJECTION(tcpstate_listener_insert, ERRNO);
+
 static void tcpstate_listener_free(struct tcpstate_listener *l)
 {
 	kmem_cache_free(tcpstate_listener_cache, l);
@@ -129,8 +139,7 @@ tcpstate_listener_create(struct tcpstate_net *tn, const struct tcpstate_lkey *k,
 	l->rate_syns = 1;
 	l->rate_start = now;
 	l->last_syn = now;
-	old = rhashtable_lookup_get_insert_fast(&tn->listeners.table, &l->node,
-						tcpstate_listener_params);
+	old = tcpstate_listener_insert(tn, l);
 	if (likely(!old))
 		return l;
 	tcpstate_listener_free(l);

@@ -3,7 +3,7 @@
  * hostile: send COUNT crafted TCP segments of one hostile KIND through a
  * raw socket, fast, for the wire selftests.
  *
- *   hostile [-6] [-R] -k KIND [-n COUNT] [-b BASE | -p SPORT] [-q SEQ]
+ *   hostile [-6] [-R] [-w] -k KIND [-n COUNT] [-b BASE | -p SPORT] [-q SEQ]
  *           [-a ACK] SRC DST DPORT
  *
  * Without -p the source port counts up from BASE (default 20000), so every
@@ -11,16 +11,32 @@
  * up from SEQ (default 0x10000000, step 7919). The TCP checksum is right
  * whenever there is a whole header to sum. With -R each segment is
  * followed by one the other way (DST:DPORT to SRC), whose numbers do not
- * agree with it: seq ACK + 0x4000, ack SEQ + 0x8000. Kinds:
+ * agree with it: seq ACK + 0x4000, ack SEQ + 0x8000. With -w, once all
+ * are sent, it listens until DST has been quiet for a second and counts
+ * the SYN-ACKs DST:DPORT answered with, once per port, and the options
+ * each carried: the options DST's TCP took from the SYNs. Kinds:
  *
  *   short      a 10-byte TCP header
  *   doff-low   data offset 0 to 4 (below the 20-byte minimum)
  *   doff-over  data offset 6 to 15, past the end of the packet
  *   opt-zero   SYN with an option of length 0
  *   opt-over   SYN with an option whose length runs past the header
+ *   opt-eol    SYN with MSS and window scale, EOL, then SACK-permitted
+ *              and timestamps, which come after the end of the list
+ *   opt-full   SYN with 40 bytes of options: MSS, SACK-permitted,
+ *              timestamps, NOPs, and window scale in the last 3 bytes
+ *   opt-badlen SYN with a right MSS and timestamps of length 8, window
+ *              scale of length 4, SACK-permitted of length 3 and SACK of
+ *              length 7: each a length its kind never has
+ *   tfo        SYN with a Fast Open cookie DST never issued and 100 bytes
+ *              of data
  *   frag-first SYN in a first IP fragment (more fragments follow)
  *   frag-short a first IP fragment with only 8 bytes of the TCP header
  *   frag-later a non-first fragment of a TCP datagram
+ *   frag-overlap  a SYN in a first fragment of 24 bytes, then a last
+ *              fragment at offset 16 that overlaps its last 8 bytes
+ *   frag-pair  a SYN with 20 bytes of data in two fragments that fit:
+ *              24 bytes, then the last 16 at offset 24
  *   badsum     SYN with a wrong TCP checksum
  *   ext-trunc  (IPv6) an extension header chain cut off before its end
  *   ipopt      (IPv4) SYN behind IP options (NOP, router alert, EOL)
@@ -29,7 +45,7 @@
  *   fin        FIN+ACK
  *   data       ACK+PSH with 100 bytes of data
  *
- * Prints "sent N".
+ * Prints "sent N" and, with -w, "answers N wscale N sack N ts N".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +53,7 @@
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +67,8 @@ enum kind {
 	K_SHORT, K_DOFF_LOW, K_DOFF_OVER, K_OPT_ZERO, K_OPT_OVER,
 	K_FRAG_FIRST, K_FRAG_LATER, K_SYNFIN, K_SYNRST, K_NULL, K_XMAS,
 	K_RST, K_SYNACK, K_ACK, K_SYN, K_FRAG_SHORT, K_BADSUM, K_EXT_TRUNC,
-	K_FIN, K_DATA, K_IPOPT,
+	K_FIN, K_DATA, K_IPOPT, K_OPT_EOL, K_OPT_FULL, K_OPT_BADLEN, K_TFO,
+	K_FRAG_OVERLAP, K_FRAG_PAIR,
 };
 
 static const char *const kind_names[] = {
@@ -62,7 +80,9 @@ static const char *const kind_names[] = {
 	[K_RST] = "rst", [K_SYNACK] = "synack", [K_ACK] = "ack",
 	[K_SYN] = "syn", [K_FRAG_SHORT] = "frag-short", [K_BADSUM] = "badsum",
 	[K_EXT_TRUNC] = "ext-trunc", [K_FIN] = "fin", [K_DATA] = "data",
-	[K_IPOPT] = "ipopt",
+	[K_IPOPT] = "ipopt", [K_OPT_EOL] = "opt-eol", [K_OPT_FULL] = "opt-full",
+	[K_OPT_BADLEN] = "opt-badlen", [K_TFO] = "tfo",
+	[K_FRAG_OVERLAP] = "frag-overlap", [K_FRAG_PAIR] = "frag-pair",
 };
 
 #define N_KINDS (sizeof(kind_names) / sizeof(kind_names[0]))
@@ -71,6 +91,8 @@ struct opts {
 	int v6;
 	int pairs;		/* -R: each segment, then one the other way */
 	int rev;		/* building the other way's */
+	int wait;		/* -w: count the SYN-ACKs that answer */
+	int part;		/* building a datagram's second fragment */
 	enum kind kind;
 	unsigned long count;
 	int sport;		/* -1: count up from base */
@@ -85,7 +107,7 @@ static void usage(void)
 {
 	size_t i;
 
-	fprintf(stderr, "usage: hostile [-6] [-R] -k KIND [-n COUNT] [-b BASE | -p SPORT] [-q SEQ] [-a ACK] SRC DST DPORT\nkinds:");
+	fprintf(stderr, "usage: hostile [-6] [-R] [-w] -k KIND [-n COUNT] [-b BASE | -p SPORT] [-q SEQ] [-a ACK] SRC DST DPORT\nkinds:");
 	for (i = 0; i < N_KINDS; i++)
 		fprintf(stderr, " %s", kind_names[i]);
 	fputc('\n', stderr);
@@ -141,6 +163,52 @@ static size_t build_tcp(const struct opts *o, unsigned long i, uint8_t *buf)
 		opt[2] = 40;
 		len += 4;
 		break;
+	case K_OPT_EOL:
+		th->syn = 1;
+		th->doff = 11;
+		memcpy(opt, "\x02\x04\x05\xb4\x01\x03\x03\x07\x00"
+		       "\x04\x02\x08\x0a\x00\x00\x00\x01\x00\x00\x00\x00"
+		       "\x00\x00\x00", 24);
+		len += 24;
+		break;
+	case K_OPT_FULL:
+		th->syn = 1;
+		th->doff = 15;
+		memcpy(opt, "\x02\x04\x05\xb4\x04\x02\x08\x0a\x00\x00\x00\x01"
+		       "\x00\x00\x00\x00", 16);
+		memset(opt + 16, TCPOPT_NOP, 21);
+		memcpy(opt + 37, "\x03\x03\x07", 3);
+		len += 40;
+		break;
+	case K_OPT_BADLEN:
+		th->syn = 1;
+		th->doff = 12;
+		memcpy(opt, "\x02\x04\x05\xb4"			/* MSS */
+		       "\x08\x08\x00\x00\x00\x01\x00\x00"	/* TS, 8 */
+		       "\x03\x04\x07\x00"			/* WS, 4 */
+		       "\x04\x03\x00"				/* SACK-perm, 3 */
+		       "\x05\x07\x00\x00\x00\x01\x00"		/* SACK, 7 */
+		       "\x00\x00", 28);
+		len += 28;
+		break;
+	case K_TFO:
+		th->syn = 1;
+		th->doff = 9;
+		/* MSS, then Fast Open (34) with an 8-byte cookie, NOP, NOP */
+		memcpy(opt, "\x02\x04\x05\xb4\x22\x0a\xde\xad\xbe\xef\x0b\xad"
+		       "\xca\xfe\x01\x01", 16);
+		memset(opt + 16, 't', 100);
+		len += 116;
+		break;
+	case K_FRAG_OVERLAP:
+	case K_FRAG_PAIR:
+		if (o->part) {
+			memset(buf, 'x', 16);
+			return 16;
+		}
+		th->syn = 1;
+		memset(opt, 'o', 4);
+		return len + 4;
 	case K_FRAG_FIRST:
 	case K_SYN:
 	case K_BADSUM:
@@ -194,13 +262,50 @@ static size_t build_tcp(const struct opts *o, unsigned long i, uint8_t *buf)
 	return len;
 }
 
+/* Kinds sent as two fragments of one datagram. */
+static int two_parts(const struct opts *o)
+{
+	return o->kind == K_FRAG_OVERLAP || o->kind == K_FRAG_PAIR;
+}
+
+/* A fragment that does not start the datagram: no TCP header to sum. */
+static int later_part(const struct opts *o)
+{
+	return o->kind == K_FRAG_LATER || (two_parts(o) && o->part);
+}
+
+/*
+ * The TCP checksum of segment tcp (tlen bytes), over the pseudo-header
+ * sum ph. A frag-pair segment continues in the second fragment with 16
+ * bytes of 'x', which the sum covers too.
+ */
+static uint16_t tcp_sum(const struct opts *o, uint32_t ph, uint8_t *tcp,
+			size_t tlen)
+{
+	uint8_t rest[16];
+	uint32_t sum = csum_add(ph, tcp, tlen);
+
+	if (o->kind == K_FRAG_PAIR) {
+		memset(rest, 'x', sizeof(rest));
+		sum = csum_add(sum, rest, sizeof(rest));
+	}
+	sum = csum_fold(sum);
+	return o->kind == K_BADSUM ? sum ^ htons(0x1234) : sum;
+}
+
+/* What the pseudo-header gives as the TCP length of segment tcp. */
+static size_t whole_len(const struct opts *o, size_t tlen)
+{
+	return tlen + (o->kind == K_FRAG_PAIR ? 16 : 0);
+}
+
 static size_t build_v4(const struct opts *o, unsigned long i, uint8_t *pkt)
 {
 	struct iphdr *ip = (struct iphdr *)pkt;
 	size_t hlen = sizeof(*ip) + (o->kind == K_IPOPT ? 8 : 0);
 	uint8_t *tcp = pkt + hlen;
-	size_t tlen = build_tcp(o, i, tcp);
-	uint8_t ph[4] = { 0, IPPROTO_TCP, tlen >> 8, tlen & 0xff };
+	size_t tlen = build_tcp(o, i, tcp), wlen = whole_len(o, tlen);
+	uint8_t ph[4] = { 0, IPPROTO_TCP, wlen >> 8, wlen & 0xff };
 	uint32_t sum;
 
 	memset(ip, 0, hlen);
@@ -215,17 +320,19 @@ static size_t build_v4(const struct opts *o, unsigned long i, uint8_t *pkt)
 	ip->protocol = IPPROTO_TCP;
 	ip->saddr = o->rev ? o->dst4.s_addr : o->src4.s_addr;
 	ip->daddr = o->rev ? o->src4.s_addr : o->dst4.s_addr;
-	if (o->kind == K_FRAG_FIRST || o->kind == K_FRAG_SHORT)
+	if (o->kind == K_FRAG_FIRST || o->kind == K_FRAG_SHORT ||
+	    (two_parts(o) && !o->part))
 		ip->frag_off = htons(IP_MF);
 	else if (o->kind == K_FRAG_LATER)
 		ip->frag_off = htons(100);	/* 800 bytes in, last */
-	if (tlen >= sizeof(struct tcphdr) && o->kind != K_FRAG_LATER) {
+	else if (o->kind == K_FRAG_OVERLAP)
+		ip->frag_off = htons(2);	/* 16 bytes in, last */
+	else if (o->kind == K_FRAG_PAIR)
+		ip->frag_off = htons(3);	/* 24 bytes in, last */
+	if (tlen >= sizeof(struct tcphdr) && !later_part(o)) {
 		sum = csum_add(0, &ip->saddr, 8);
 		sum = csum_add(sum, ph, 4);
-		sum = csum_add(sum, tcp, tlen);
-		((struct tcphdr *)tcp)->check = csum_fold(sum);
-		if (o->kind == K_BADSUM)
-			((struct tcphdr *)tcp)->check ^= htons(0x1234);
+		((struct tcphdr *)tcp)->check = tcp_sum(o, sum, tcp, tlen);
 	}
 	return hlen + tlen;
 }
@@ -235,10 +342,10 @@ static size_t build_v6(const struct opts *o, unsigned long i, uint8_t *pkt)
 	struct ip6_hdr *ip = (struct ip6_hdr *)pkt;
 	struct ip6_frag *fh = (struct ip6_frag *)(pkt + sizeof(*ip));
 	int frag = o->kind == K_FRAG_FIRST || o->kind == K_FRAG_LATER ||
-		   o->kind == K_FRAG_SHORT;
+		   o->kind == K_FRAG_SHORT || two_parts(o);
 	uint8_t *tcp = pkt + sizeof(*ip) + (frag ? sizeof(*fh) : 0);
 	size_t tlen = build_tcp(o, i, tcp);
-	uint32_t len = htonl(tlen), sum;
+	uint32_t len = htonl(whole_len(o, tlen)), sum;
 	uint8_t nh[4] = { 0, 0, 0, IPPROTO_TCP };
 
 	memset(ip, 0, sizeof(*ip));
@@ -252,8 +359,12 @@ static size_t build_v6(const struct opts *o, unsigned long i, uint8_t *pkt)
 		memset(fh, 0, sizeof(*fh));
 		fh->ip6f_nxt = IPPROTO_TCP;
 		fh->ip6f_ident = htonl(1 + i);
-		fh->ip6f_offlg = o->kind == K_FRAG_LATER ? htons(100 << 3) :
-							   IP6F_MORE_FRAG;
+		if (o->kind == K_FRAG_LATER)
+			fh->ip6f_offlg = htons(100 << 3);	/* 800 bytes in */
+		else if (later_part(o))
+			fh->ip6f_offlg = htons(o->kind == K_FRAG_PAIR ? 24 : 16);
+		else
+			fh->ip6f_offlg = IP6F_MORE_FRAG;
 	}
 	if (o->kind == K_EXT_TRUNC) {
 		/* hop-by-hop options announcing destination options next,
@@ -266,14 +377,11 @@ static size_t build_v6(const struct opts *o, unsigned long i, uint8_t *pkt)
 		tcp[3] = 4;
 		return sizeof(*ip) + 8;
 	}
-	if (tlen >= sizeof(struct tcphdr) && o->kind != K_FRAG_LATER) {
+	if (tlen >= sizeof(struct tcphdr) && !later_part(o)) {
 		sum = csum_add(0, &ip->ip6_src, 32);
 		sum = csum_add(sum, &len, 4);
 		sum = csum_add(sum, nh, 4);
-		sum = csum_add(sum, tcp, tlen);
-		((struct tcphdr *)tcp)->check = csum_fold(sum);
-		if (o->kind == K_BADSUM)
-			((struct tcphdr *)tcp)->check ^= htons(0x1234);
+		((struct tcphdr *)tcp)->check = tcp_sum(o, sum, tcp, tlen);
 	}
 	return tcp - pkt + tlen;
 }
@@ -289,10 +397,11 @@ static void parse_args(int argc, char *argv[], struct opts *o)
 	o->sport = -1;
 	o->base = 20000;
 	o->seq = 0x10000000u;
-	while ((opt = getopt(argc, argv, "6Rk:n:b:p:q:a:")) != -1) {
+	while ((opt = getopt(argc, argv, "6Rwk:n:b:p:q:a:")) != -1) {
 		switch (opt) {
 		case '6': o->v6 = 1; break;
 		case 'R': o->pairs = 1; break;
+		case 'w': o->wait = 1; break;
 		case 'k':
 			for (k = 0; k < N_KINDS; k++)
 				if (!strcmp(optarg, kind_names[k]))
@@ -321,16 +430,118 @@ static void parse_args(int argc, char *argv[], struct opts *o)
 	}
 }
 
+struct answers {
+	unsigned long n, wscale, sack, ts;
+	uint8_t seen[65536 / 8];
+};
+
+/* The options of one SYN-ACK, parsed as the kernel's tcp_parse_options. */
+static void count_options(const uint8_t *p, size_t len, struct answers *a)
+{
+	size_t i = 0;
+
+	while (i < len && p[i] != TCPOPT_EOL) {
+		if (p[i] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || p[i + 1] < 2 || i + p[i + 1] > len)
+			return;
+		if (p[i] == TCPOPT_WINDOW && p[i + 1] == TCPOLEN_WINDOW)
+			a->wscale++;
+		if (p[i] == TCPOPT_SACK_PERMITTED && p[i + 1] == TCPOLEN_SACK_PERMITTED)
+			a->sack++;
+		if (p[i] == TCPOPT_TIMESTAMP && p[i + 1] == TCPOLEN_TIMESTAMP)
+			a->ts++;
+		i += p[i + 1];
+	}
+}
+
+/*
+ * One packet a raw TCP socket received: an IPv4 datagram, or (IPv6) the
+ * TCP segment alone with its source in *from. Counts it if it is a
+ * SYN-ACK from DST:DPORT to a port not yet answered.
+ */
+static void count_answer(const struct opts *o, const uint8_t *p, size_t len,
+			 const struct sockaddr_storage *from, struct answers *a)
+{
+	const struct tcphdr *th;
+	size_t hlen = 0;
+	uint16_t port;
+
+	if (o->v6) {
+		const struct sockaddr_in6 *f = (const struct sockaddr_in6 *)from;
+
+		if (memcmp(&f->sin6_addr, &o->dst6, sizeof(o->dst6)))
+			return;
+	} else {
+		const struct iphdr *ip = (const struct iphdr *)p;
+
+		if (len < sizeof(*ip) || ip->saddr != o->dst4.s_addr)
+			return;
+		hlen = ip->ihl * 4;
+	}
+	if (len < hlen + sizeof(*th))
+		return;
+	th = (const struct tcphdr *)(p + hlen);
+	if (ntohs(th->source) != o->dport || !th->syn || !th->ack ||
+	    len < hlen + th->doff * 4)
+		return;
+	port = ntohs(th->dest);
+	if (a->seen[port / 8] & (1 << port % 8))
+		return;
+	a->seen[port / 8] |= 1 << port % 8;
+	a->n++;
+	count_options(p + hlen + sizeof(*th), th->doff * 4 - sizeof(*th), a);
+}
+
+/* -w: the SYN-ACKs that arrive until DST is quiet for a second. */
+static void await_answers(const struct opts *o, int fd)
+{
+	static struct answers a;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct sockaddr_storage from;
+	uint8_t buf[2048];
+	socklen_t flen;
+	ssize_t n;
+
+	while (poll(&pfd, 1, 1000) > 0) {
+		flen = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+			     &flen);
+		if (n > 0)
+			count_answer(o, buf, n, &from, &a);
+	}
+	printf("answers %lu wscale %lu sack %lu ts %lu\n",
+	       a.n, a.wscale, a.sack, a.ts);
+}
+
+/* A raw socket that receives a copy of every TCP segment to this host. */
+static int answer_socket(const struct opts *o)
+{
+	int fd = socket(o->v6 ? AF_INET6 : AF_INET, SOCK_RAW, IPPROTO_TCP);
+	int size = 8 << 20;
+
+	if (fd < 0) {
+		perror("hostile: answer socket");
+		exit(1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	return fd;
+}
+
 int main(int argc, char *argv[])
 {
 	struct sockaddr_storage dst = { 0 };
 	unsigned long sent = 0, busy = 0;
-	uint8_t pkt[256];
+	uint8_t pkt[320];
 	socklen_t dlen;
 	struct opts o;
-	int fd;
+	int fd, afd = -1;
 
 	parse_args(argc, argv, &o);
+	if (o.wait)
+		afd = answer_socket(&o);
 	fd = socket(o.v6 ? AF_INET6 : AF_INET, SOCK_RAW, IPPROTO_RAW);
 	if (fd < 0) {
 		perror("hostile: socket");
@@ -365,6 +576,11 @@ int main(int argc, char *argv[])
 			perror("hostile: sendto");
 			return 1;
 		}
+		if (two_parts(&o) && !o.part) {
+			o.part = 1;
+			continue;
+		}
+		o.part = 0;
 		if (o.pairs && !o.rev) {
 			o.rev = 1;
 			continue;
@@ -373,5 +589,7 @@ int main(int argc, char *argv[])
 		sent++;
 	}
 	printf("sent %lu\n", sent);
+	if (o.wait)
+		await_answers(&o, afd);
 	return 0;
 }

@@ -12,6 +12,10 @@ Reads commands from the FIFO given as argv[1], one per line, and appends
   shutdown ID                     (SHUT_WR: send a FIN, keep reading)
   close ID                        abort ID (SO_LINGER 0: send a RST)
   port ID                         (writes "<n> ok PORT": the local port)
+  listen_tfo ID ADDR PORT         a listener that takes TCP Fast Open
+  connect_tfo ID ADDR PORT NBYTES connect with NBYTES in the SYN
+                                  (MSG_FASTOPEN: the kernel sends them
+                                  there once it holds a cookie)
 """
 import socket
 import struct
@@ -49,6 +53,21 @@ def run(socks, args):
         s.bind((args[2], int(args[3])))
         s.listen(int(args[4]) if len(args) > 4 else 128)
         socks[sid] = s
+    elif cmd == "listen_tfo":
+        s = socket.socket(family_of(args[2]), socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
+        s.bind((args[2], int(args[3])))
+        s.listen(128)
+        socks[sid] = s
+    elif cmd == "connect_tfo":
+        s = socket.socket(family_of(args[2]), socket.SOCK_STREAM)
+        socks[sid] = s
+        # blocking (a timeout would make it non-blocking): returns once
+        # the handshake is done and the data queued
+        s.sendto(b"f" * int(args[4]), socket.MSG_FASTOPEN,
+                 (args[2], int(args[3])))
+        s.settimeout(30)
     elif cmd == "accept":
         socks[args[2]].settimeout(30)
         socks[sid], _ = socks[args[2]].accept()

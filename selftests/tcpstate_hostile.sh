@@ -458,6 +458,55 @@ test_faults_listener_alloc()
 	ts "$b" listeners | grep -q "(table full)" || fail "no overflow row"
 }
 
+# The tables refuse an insertion they had to grow for and could not
+# (-ENOMEM from the rhashtable): each refused flow is freed and counted
+# (alloc_failed, flows_not_tracked), a refused listener entry falls to
+# the overflow row, nothing leaks, and tracking resumes after.
+test_faults_insert_refused()
+{
+	local ns c n f
+	local -A refused
+	two_hosts
+	# every other insertion, of a's and b's alike
+	fail_function tcpstate_flow_insert 2 -12
+	run ip netns exec "$a" "$HOSTILE" -k syn -n 200 10.0.1.1 10.0.1.2 9
+	wait_eq 30000 200 nstat_abs "$b" TcpOutRsts
+	f=0
+	for ns in "$a" "$b"; do
+		c=$(tcpstate_stat "$ns" flows_created)
+		n=$(tcpstate_stat "$ns" flows_not_tracked)
+		diag "$ns: $c flows, $n refused"
+		assert_eq "$ns: every SYN tracked or refused" 200 $((c + n))
+		assert_eq "$ns: refusals counted as failed allocations" "$n" \
+			"$(tcpstate_stat "$ns" alloc_failed)"
+		f=$((f + n))
+		refused[$ns]=$n
+	done
+	assert_eq "insertions refused" 200 "$f"
+	fail_function_off
+	run ip netns exec "$a" "$HOSTILE" -k syn -n 10 -b 30000 10.0.1.1 10.0.1.2 9
+	for ns in "$a" "$b"; do
+		wait_eq 30000 210 _created_or_refused "$ns"
+		assert_eq "$ns: refused after the fault" "${refused[$ns]}" \
+			"$(tcpstate_stat "$ns" flows_not_tracked)"
+	done
+
+	fail_function tcpstate_listener_insert 1 -12
+	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8615 --count 3 &
+	busywait 30000 listening "$b" 8615
+	ip netns exec "$a" python3 "$SELFTESTS/tcpgen.py" connect 10.0.1.2 8615 --count 3
+	wait
+	assert_eq "listeners" 0 "$(tcpstate_stat "$b" listeners)"
+	[ "$(tcpstate_stat "$b" listener_overflow)" -ge 3 ] || fail "not counted"
+	assert_eq "handshakes" 3 "$(tcpstate_stat "$b" handshakes)"
+	ts "$b" listeners | grep -q "(table full)" || fail "no overflow row"
+}
+
+_created_or_refused()
+{
+	echo $(($(tcpstate_stat "$1" flows_created) + $(tcpstate_stat "$1" flows_not_tracked)))
+}
+
 test_faults_netlink_alloc()
 {
 	local out MON_ERR
@@ -481,27 +530,42 @@ test_faults_netlink_alloc()
 	ts "$a" stats | grep -q "^flows " || fail "stats after the faults"
 }
 
-# The IPv6 hooks fail to register after the IPv4 ones went live, while
-# existing namespaces carry traffic: the load fails cleanly.
+# Hook registration failing as a namespace is made: its IPv4 hooks, or
+# its IPv6 ones after the IPv4 ones went live. The namespace is refused
+# (a pernet init failed), what was registered goes, nothing leaks (the
+# debugfs objects, run_test's check), and the namespaces that exist are
+# tracked throughout, under load.
 test_faults_hook_register()
 {
-	local out
+	local i iv out before
 	two_hosts
 	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8616 &
 	busywait 30000 listening "$b" 8616
 	ip netns exec "$a" python3 "$SELFTESTS/tcpgen.py" connect 10.0.1.2 8616 \
 		--count 100000 --parallel 4 > /dev/null 2>&1 &
 	local load=$!
-	rmmod tcpstate
-	defer "lsmod | grep -q '^tcpstate ' || insmod $MODULE"
-	fail_function tcpstate_hook_register 2 -12
-	for i in 1 2 3 4 5; do
-		out=$(insmod "$MODULE" 2>&1) && fail "insmod succeeded"
-		echo "  $out"
+	before=$(tcpstate_object namespaces)
+	# interval 1: the first registration (IPv4) fails; interval 2:
+	# every other one, so from the second namespace on, IPv6's
+	for iv in 1 2; do
+		fail_function tcpstate_hook_register "$iv" -12
+		for i in 1 2 3; do
+			out=$(ip netns add "hookfail-$$-$iv-$i" 2>&1) && {
+				ip netns del "hookfail-$$-$iv-$i"
+				fail "namespace made while its hooks failed"
+			}
+			echo "  $out"
+		done
+		fail_function_off
 	done
-	fail_function_off
+	assert_eq "namespaces tcpstate holds" "$before" "$(tcpstate_object namespaces)"
+	wait_ge 30000 $(($(tcpstate_stat "$b" handshakes) + 10)) \
+		tcpstate_stat "$b" handshakes
 	kill "$load" 2> /dev/null || true
-	run insmod "$MODULE"
+	# with the fault off, a namespace is made and tracked again
+	setup_ns c
+	ip netns exec "$c" python3 "$SELFTESTS/tcpgen.py" pairs 127.0.0.1 8617 --count 2
+	wait_ge 30000 2 tcpstate_stat "$c" handshakes
 	kernel_clean
 }
 
@@ -520,6 +584,7 @@ TESTS=(
 	params_bounded test_params_bounded
 	memcg_charged test_memcg_charged
 	faults_listener_alloc test_faults_listener_alloc
+	faults_insert_refused test_faults_insert_refused
 	faults_netlink_alloc test_faults_netlink_alloc
 	faults_hook_register test_faults_hook_register
 )

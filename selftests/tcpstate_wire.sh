@@ -13,6 +13,7 @@
 #   [ a: 10.0.1.1 fd00::1 ] <--veth--> [ b: 10.0.1.2 fd00::2 ]
 source "$(dirname "$0")/lib.sh"
 HOSTILE=${HOSTILE:-$(cd "$SELFTESTS/.." && pwd)/build/hostile}
+TCPSTATE="$SELFTESTS/../tools/tcpstate"
 N=${HOSTILE_N:-2000}
 PY=/usr/bin/python3	# Debian's, which has scapy
 
@@ -151,30 +152,50 @@ hostile_family()
 		still_live
 	done
 
-	# Fragments: a non-first one is counted, not parsed; a first one
-	# carries a whole TCP header and is tracked like any SYN. b's IP
-	# queues both for reassembly, which never completes.
-	blast "$fam" frag-later
-	wait_eq 30000 "$N" kdelta "$reasm"
-	for ns in "$a" "$b"; do
-		expect "$ns" fragments "$N"
-		only "$ns" fragments
+	# Fragments, first or not, are counted and not tracked: nothing
+	# reassembles before tcpstate here, and a segment seen in part would
+	# put its sequence space wrong. b's IP queues them for reassembly,
+	# which never completes.
+	for kind in frag-later frag-first; do
+		blast "$fam" "$kind"
+		wait_eq 30000 "$N" kdelta "$reasm"
+		for ns in "$a" "$b"; do
+			expect "$ns" fragments "$N"
+			only "$ns" fragments
+		done
+		still_live
 	done
-	still_live
-	blast "$fam" frag-first
-	wait_eq 30000 "$N" kdelta "$reasm"
-	for ns in "$a" "$b"; do
-		expect "$ns" flows_created "$N"
-		only "$ns" flows_created
-	done
-	still_live
-	# A first fragment too short for the TCP header is a fragment too:
-	# without reassembly there is no header to read (not malformed).
+	# A first fragment too short for the TCP header is a fragment too
+	# (not malformed).
 	blast "$fam" frag-short
 	wait_eq 30000 "$N" kdelta "$reasm"
 	for ns in "$a" "$b"; do
 		expect "$ns" fragments "$N"
 		only "$ns" fragments
+	done
+	still_live
+
+	# Overlapping fragments: b's IP drops each datagram whole (IPv4
+	# counts it an overlap; IPv6 a reassembly failure that is no
+	# timeout). Both fragments of each are counted.
+	blast "$fam" frag-overlap
+	wait_eq 30000 "$N" overlaps "$fam"
+	for ns in "$a" "$b"; do
+		expect "$ns" fragments $((2 * N))
+		only "$ns" fragments
+	done
+	still_live
+	# Two fragments that fit: b's IP reassembles a SYN with data and its
+	# TCP answers with a RST, which matches no flow (the SYN was seen
+	# only in fragments).
+	blast "$fam" frag-pair
+	wait_eq 30000 "$N" kdelta "${reasm%Reqds}OKs"
+	wait_eq 30000 "$N" kdelta TcpOutRsts
+	expect "$b" rsts_out "$N"
+	for ns in "$a" "$b"; do
+		expect "$ns" fragments $((2 * N))
+		expect "$ns" no_flow "$N"
+		only "$ns" fragments no_flow
 	done
 	still_live
 
@@ -246,6 +267,263 @@ hostile_family()
 
 test_hostile_ipv4() { hostile_family 4; }
 test_hostile_ipv6() { hostile_family 6; }
+
+# overlaps FAMILY: datagrams b's IP dropped for overlapping fragments.
+overlaps()
+{
+	if [ "$1" = 4 ]; then
+		kdelta IpExtReasmOverlaps
+	else
+		echo $(($(kdelta Ip6ReasmFails) - $(kdelta Ip6ReasmTimeout)))
+	fi
+}
+
+# addrs FAMILY: SRC, DST and SIX (the hostile flag) for a to b.
+addrs()
+{
+	if [ "$1" = 6 ]; then SRC=fd00::1 DST=fd00::2 SIX=-6
+	else SRC=10.0.1.1 DST=10.0.1.2 SIX=; fi
+}
+
+# Reassembly in front of tcpstate, as on a host that runs conntrack (a
+# ct rule in b turns on its defragmentation): tcpstate sees whole
+# datagrams only. Overlapping fragments never reach it; a SYN in two
+# fragments that fit is one SYN. An nft counter after the reassembly is
+# the oracle for what passed.
+defrag()
+{
+	local fam=$1
+	addrs "$fam"
+	setup
+	live "$fam"
+	ip netns exec "$b" nft -f - <<-NFT
+	table inet count {
+		chain pre {
+			type filter hook prerouting priority 0;
+			tcp dport 9 ct state new counter
+		}
+	}
+	NFT
+	busywait 30000 wire_quiet "$a" "$b"
+	snapshot
+	run ip netns exec "$a" "$HOSTILE" $SIX -k frag-overlap -n "$N" -b 20000 \
+		"$SRC" "$DST" 9
+	[ "$fam" = 4 ] && wait_eq 30000 "$N" kdelta IpExtReasmOverlaps
+	run ip netns exec "$a" "$HOSTILE" $SIX -k frag-pair -n "$N" -b 30000 \
+		"$SRC" "$DST" 9
+	wait_eq 30000 "$N" kdelta TcpOutRsts
+	assert_eq "whole SYNs past reassembly (nft)" "$N" "$(counted "$b")"
+	expect "$b" flows_created "$N"
+	expect "$b" rsts_out "$N"
+	only "$b" flows_created
+	# a SYN in and a RST out per datagram, and nothing else
+	assert_eq "segments in b" $((2 * N)) "$(delta "$b" segments)"
+	# a sent every fragment, and b's RSTs match no flow there
+	expect "$a" fragments $((4 * N))
+	expect "$a" no_flow "$N"
+	only "$a" fragments no_flow
+	still_live
+	kernel_clean
+}
+
+test_defrag_ipv4() { defrag 4; }
+test_defrag_ipv6() { defrag 6; }
+
+# flags_from NS DPORT LO: of the flows in NS to port DPORT from ports LO
+# to LO + 199, how many show wscale, sack and timestamps (the CLI's JSON).
+flags_from()
+{
+	ip netns exec "$1" "$TCPSTATE" flows -j dport "$2" | python3 -c '
+import json, sys
+lo = int(sys.argv[1])
+fl = [f["flags"] for f in json.load(sys.stdin) if lo <= f["sport"] < lo + 200]
+print(*(sum(k in f for f in fl) for k in ("wscale", "sack", "timestamps")))
+' "$3"
+}
+
+# SYN options at the edges of the rules (EOL before the end, 40 bytes,
+# lengths a kind never has), to a listener in b: b's TCP answers each
+# with the options it took from the SYN (counted off the SYN-ACKs by
+# hostile -w), and tcpstate in b shows those options negotiated. Only a
+# length that breaks the list is a bad option, as for tcp_parse_options.
+syn_options()
+{
+	local fam=$1 kind port=7300 out want w s t
+	addrs "$fam"
+	setup
+	keep_ended_flows "$a" "$b"
+	live "$fam"
+	ctl srv listen o "$DST" $port 4096
+	for kind in opt-eol opt-full opt-badlen; do
+		echo "== IPv$fam $kind x 200"
+		busywait 30000 wire_quiet "$a" "$b"
+		snapshot
+		out=$(ip netns exec "$a" "$HOSTILE" $SIX -w -k "$kind" -n 200 \
+			-b "$PORT" "$SRC" "$DST" $port) || fail "hostile: $out"
+		echo "  $out"
+		read -r _ _ _ w _ s _ t <<< "$(tail -n 1 <<< "$out")"
+		case $kind in
+		opt-eol) want="200 0 0" ;;	# nothing after EOL is read
+		opt-full) want="200 200 200" ;;
+		opt-badlen) want="0 0 0" ;;	# each ignored, parsing goes on
+		esac
+		assert_eq "$kind: SYN-ACKs answered, wscale sack ts" \
+			"answers 200 $want" "$(tail -n 1 <<< "$out" |
+				awk '{ print $1, $2, $4, $6, $8 }')"
+		for ns in "$a" "$b"; do
+			expect "$ns" flows_created 200
+			only "$ns" flows_created no_flow invalid
+		done
+		assert_eq "$kind: tcpstate wscale sack timestamps in b" "$w $s $t" \
+			"$(flags_from "$b" $port "$PORT")"
+		PORT=$((PORT + 200))
+	done
+	still_live
+}
+
+test_syn_options_ipv4() { syn_options 4; }
+test_syn_options_ipv6() { syn_options 6; }
+
+# TCP Fast Open (RFC 7413), the kernel's on both ends. A first connection
+# asks for a cookie; the second carries its data in the SYN, which b
+# takes before the handshake ends. Then SYNs with data and a cookie b
+# never issued: b refuses their data (TCPFastOpenPassiveFail) and answers
+# each as a plain SYN, acknowledging the SYN alone; a resets each.
+tfo()
+{
+	local fam=$1 port=7200 ns p1 p2 out
+	addrs "$fam"
+	setup
+	for ns in "$a" "$b"; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_fastopen=3
+	done
+	keep_ended_flows "$a" "$b"
+	live "$fam"
+	ctl srv listen_tfo t "$DST" $port
+	busywait 30000 wire_quiet "$a" "$b"
+	snapshot
+	ctl cli connect_tfo c1 "$DST" $port 500
+	ctl srv accept s1 t
+	ctl srv recv s1 500
+	ctl cli port c1
+	p1=$CTL_REPLY
+	ctl cli connect_tfo c2 "$DST" $port 700
+	ctl srv accept s2 t
+	ctl srv recv s2 700
+	ctl cli port c2
+	p2=$CTL_REPLY
+	assert_eq "cookies b was asked for" 1 "$(kdelta TcpExtTCPFastOpenCookieReqd)"
+	assert_eq "SYNs whose data b took" 1 "$(kdelta TcpExtTCPFastOpenPassive)"
+	for p in "$p1" "$p2"; do
+		check_endpoint "$a" "$SRC" "$p" "$DST" $port
+		check_endpoint "$b" "$DST" $port "$SRC" "$p"
+	done
+	assert_eq "c_bytes of the second (ss: bytes_received)" \
+		"$(ss_bytes "$b" $port "$p2" received)" \
+		"$(flow_field "$b" "$SRC" "$p2" "$DST" $port c_bytes)"
+	assert_eq "c_bytes of the first (ss: bytes_received)" \
+		"$(ss_bytes "$b" $port "$p1" received)" \
+		"$(flow_field "$b" "$SRC" "$p1" "$DST" $port c_bytes)"
+	flow_field "$b" "$SRC" "$p2" "$DST" $port flags | grep -qw syn_data ||
+		fail "the second flow's SYN carried data: no syn_data flag"
+	flow_field "$b" "$SRC" "$p1" "$DST" $port flags | grep -qw syn_data &&
+		fail "the first flow's SYN carried no data, yet syn_data"
+	assert_eq "invalid in b" 0 "$(delta "$b" invalid)"
+
+	busywait 30000 wire_quiet "$a" "$b"
+	snapshot
+	out=$(ip netns exec "$a" "$HOSTILE" $SIX -w -k tfo -n "$N" -b "$PORT" \
+		"$SRC" "$DST" $port) || fail "hostile: $out"
+	echo "  $out"
+	PORT=$((PORT + N))
+	assert_eq "SYN-ACKs" "$N" "$(tail -n 1 <<< "$out" | awk '{ print $2 }')"
+	wait_eq 30000 "$N" kdelta TcpExtTCPFastOpenPassiveFail
+	assert_eq "SYNs whose data b took" 0 "$(kdelta TcpExtTCPFastOpenPassive)"
+	for ns in "$a" "$b"; do
+		expect "$ns" flows_created "$N"
+		only "$ns" flows_created
+	done
+	# a's kernel reset each: b holds no request for any of them
+	wait_eq 30000 0 ss_count "$b" "state syn-recv"
+	still_live
+}
+
+test_tfo_ipv4() { tfo 4; }
+test_tfo_ipv6() { tfo 6; }
+
+# ss_bytes NS SPORT DPORT WHAT: bytes_WHAT (sent, received) of that
+# socket of NS, as ss says.
+ss_bytes()
+{
+	local n
+	n=$(ip netns exec "$1" ss -Htni state all "( sport = :$2 and dport = :$3 )" |
+		grep -o "bytes_$4:[0-9]*" | cut -d: -f2 | head -n 1)
+	echo "${n:-0}"
+}
+
+# ss_count NS FILTER...: sockets of NS that ss lists.
+ss_count()
+{
+	local ns=$1
+	shift
+	ip netns exec "$ns" ss -Htan $* | wc -l
+}
+
+# GSO on the sender, GRO on the receiver (a veth with NAPI): segments
+# travel many to an skb both ways. tcpstate counts segments (gso_segs),
+# bytes and states as the kernels do: what one side received is what the
+# other sent (TcpOutSegs + TcpRetransSegs), the bytes are what ss says
+# each socket received, and the states are ss's.
+gro()
+{
+	local fam=$1 ns i in_b skbs_b
+	local -A sent0
+	setup
+	ip netns exec "$a" ethtool -K veth0 gro on > /dev/null
+	ip netns exec "$b" ethtool -K veth1 gro on > /dev/null
+	live "$fam"
+	busywait 30000 wire_quiet "$a" "$b"
+	snapshot
+	for ns in "$a" "$b"; do
+		sent0[$ns]=$(sent "$ns")
+	done
+	# 1 MB each way, in pieces the receive buffers hold
+	for i in $(seq 10); do
+		ctl cli send c 100000
+		ctl srv recv s 100000
+		ctl srv send s 100000
+		ctl cli recv c 100000
+	done > /dev/null
+	busywait 30000 wire_quiet "$a" "$b"
+	in_b=$(delta "$b" segments_in)
+	skbs_b=$(kdelta TcpInSegs)
+	echo "  b received $in_b segments in $skbs_b skbs"
+	[ "$skbs_b" -lt "$in_b" ] || fail "no GRO in b: as many skbs as segments"
+	assert_eq "segments into b (a's TcpOutSegs + TcpRetransSegs)" \
+		$(($(sent "$a") - ${sent0[$a]})) "$in_b"
+	assert_eq "segments into a (b's TcpOutSegs + TcpRetransSegs)" \
+		$(($(sent "$b") - ${sent0[$b]})) "$(delta "$a" segments_in)"
+	# bytes on the wire, retransmitted ones too: what each socket sent
+	assert_eq "client bytes in b (a's ss: bytes_sent)" \
+		"$(ss_bytes "$a" "$LP" "$RP" sent)" \
+		"$(flow_field "$b" "$LA" "$LP" "$RA" "$RP" c_bytes)"
+	assert_eq "server bytes in a (b's ss: bytes_sent)" \
+		"$(ss_bytes "$b" "$RP" "$LP" sent)" \
+		"$(flow_field "$a" "$LA" "$LP" "$RA" "$RP" s_bytes)"
+	for ns in "$a" "$b"; do
+		only "$ns"
+	done
+	still_live
+}
+
+# sent NS: segments NS's TCP sent, first copies and retransmissions.
+sent()
+{
+	echo $(($(nstat_abs "$1" TcpOutSegs) + $(nstat_abs "$1" TcpRetransSegs)))
+}
+
+test_gro_ipv4() { gro 4; }
+test_gro_ipv6() { gro 6; }
 
 # RSTs with the live connection's 4-tuple and sequence numbers far outside
 # the window (RFC 5961): counted, ignored, the connection keeps working.
@@ -444,6 +722,14 @@ TESTS=(
 	injected_fin_data_ack_ipv4 test_injected_ipv4
 	injected_fin_data_ack_ipv6 test_injected_ipv6
 	seq_wrap_ipv4_ipv6 test_wrap
+	defrag_ipv4 test_defrag_ipv4
+	defrag_ipv6 test_defrag_ipv6
+	syn_options_ipv4 test_syn_options_ipv4
+	syn_options_ipv6 test_syn_options_ipv6
+	tfo_ipv4 test_tfo_ipv4
+	tfo_ipv6 test_tfo_ipv6
+	gso_gro_ipv4 test_gro_ipv4
+	gso_gro_ipv6 test_gro_ipv6
 )
 ktap_select "$@"
 kernel_clean || true

@@ -14,7 +14,8 @@
  * A summary of the packets read goes to stderr, so that -j output stays
  * one JSON array. Packets fall in exactly one of: tcp (tracked), non_tcp,
  * malformed (truncated or inconsistent headers or TCP options; never
- * read past the captured bytes), fragments (non-first fragments of TCP).
+ * read past the captured bytes), fragments (IP fragments of TCP, first or
+ * not: a segment seen in part is not tracked).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -181,7 +182,7 @@ static enum verdict parse_ipv4(struct bytes b, struct packet *pk)
 		return P_MALFORMED;
 	if (b.p[9] != IPPROTO_TCP_)
 		return P_NON_TCP;
-	if (get16(b.p + 6) & 0x1fff)
+	if (get16(b.p + 6) & 0x3fff)	/* more fragments, or an offset */
 		return P_FRAGMENT;
 	pk->t.family = AF_INET;
 	memcpy(pk->t.addr[0], b.p + 12, 4);
@@ -217,7 +218,8 @@ static enum verdict ipv6_skip(const uint8_t *p, size_t end, size_t *off)
 		case 44:	/* fragment */
 			if (end - *off < 8)
 				return P_MALFORMED;
-			if (get16(p + *off + 2) & 0xfff8)
+			/* an offset, or more to come: not an atomic one */
+			if (get16(p + *off + 2) & 0xfff9)
 				return p[*off] == IPPROTO_TCP_ ? P_FRAGMENT :
 								P_NON_TCP;
 			len = 8;

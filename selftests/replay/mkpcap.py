@@ -268,10 +268,15 @@ def malformed():
 
 
 def fragments():
-    """Ethernet: TCP fragments, UDP, ICMP and ARP among a SYN flow."""
+    """Ethernet: TCP fragments, UDP, ICMP and ARP among two SYN flows."""
     recs = [
         eth(IP(src="10.0.8.1", dst="10.0.8.2", flags="MF") /
-            TCP(sport=40030, dport=80, flags="S", seq=1)),   # first: tracked
+            TCP(sport=40030, dport=80, flags="S", seq=1)),   # first: counted
+        eth(IP(src="10.0.8.1", dst="10.0.8.2") /
+            TCP(sport=40031, dport=80, flags="S", seq=1)),   # whole: tracked
+        eth(IPv6(src="2001:db8:8::1", dst="2001:db8:8::2") /
+            IPv6ExtHdrFragment(nh=6, offset=0, m=0) /
+            TCP(sport=40032, dport=80, flags="S", seq=1)),   # atomic: tracked
         eth(IP(src="10.0.8.1", dst="10.0.8.2", frag=100, proto=6) /
             Raw(b"x" * 64)),                                  # not first
         eth(IPv6(src="2001:db8:8::1", dst="2001:db8:8::2") /

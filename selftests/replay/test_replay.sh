@@ -251,9 +251,10 @@ test_malformed()
 test_fragments()
 {
 	expect_flows fragments <<-EOF
-	10.0.8.1:40030 10.0.8.2:80 SYN_SENT NONE S0 S
+	10.0.8.1:40031 10.0.8.2:80 SYN_SENT NONE S0 S
+	[2001:db8:8::1]:40032 [2001:db8:8::2]:80 SYN_SENT NONE S0 S family=inet6
 	EOF
-	expect_summary fragments "packets 8 tcp 1 non_tcp 5 malformed 0 fragments 2"
+	expect_summary fragments "packets 10 tcp 2 non_tcp 5 malformed 0 fragments 3"
 }
 
 # A SYN left unanswered for 200 s of capture time expires as in the module.
