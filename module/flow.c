@@ -194,7 +194,8 @@ static void tcpstate_flow_account(struct tcpstate_net *tn,
 			tcpstate_stat_inc(tn, TCPSTATE_STAT_RST_OUT_OF_WINDOW);
 	}
 	if (ev & TCPSTATE_EV_RETRANS)
-		tcpstate_stat_inc(tn, TCPSTATE_STAT_RETRANSMISSIONS);
+		tcpstate_stat_add(tn, TCPSTATE_STAT_RETRANSMISSIONS,
+				  res->rtx_segs);
 	if (ev & TCPSTATE_EV_KEEPALIVE)
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_KEEPALIVES);
 	if (ev & TCPSTATE_EV_HANDSHAKE)

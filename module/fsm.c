@@ -336,6 +336,32 @@ static void res_init(const struct tcpstate_fsm *fsm,
 	res->kind = kind;
 	res->invalid = TCPSTATE_INV_NONE;
 	res->events = 0;
+	res->rtx_segs = 0;
+}
+
+/*
+ * How many of a GSO or GRO segment's seg->pkts carry data sent before
+ * (below end): all of them, or their share of its bytes, at least one.
+ * The kernel counts a retransmission per segment (TcpRetransSegs).
+ */
+static u32 rtx_segs(const struct tcpstate_seg *seg, u32 end)
+{
+	u32 pkts = seg->pkts ? seg->pkts : 1;
+	u32 old = end - seg->seq;
+
+	if (pkts == 1 || old >= seg->len)
+		return pkts;
+	/* old < len < 2^16: no overflow */
+	pkts = pkts * old / seg->len;
+	return pkts ? pkts : 1;
+}
+
+static void note_rtx(struct tcpstate_result *res, u32 segs)
+{
+	u32 n = res->rtx_segs + segs;
+
+	res->events |= TCPSTATE_EV_RETRANS;
+	res->rtx_segs = n > 0xffff ? 0xffff : n;
 }
 
 static void set_state(struct tcpstate_fsm *fsm, unsigned int dir, u8 state,
@@ -484,7 +510,7 @@ static unsigned int check_syn(struct tcpstate_fsm *fsm,
 	if (seg->seq != fsm->isn[d])
 		return TCPSTATE_INV_UNEXPECTED;
 	fsm->syn_rtx = sat8_inc(fsm->syn_rtx);
-	res->events |= TCPSTATE_EV_RETRANS;
+	note_rtx(res, 1);
 	return FSM_DONE;
 }
 
@@ -497,7 +523,7 @@ static unsigned int check_synack(struct tcpstate_fsm *fsm,
 	if (!(fsm->hist & HB(d, H_H)) || seg->seq != fsm->isn[d])
 		return FSM_OK;
 	fsm->synack_rtx = sat8_inc(fsm->synack_rtx);
-	res->events |= TCPSTATE_EV_RETRANS;
+	note_rtx(res, 1);
 	return FSM_DONE;
 }
 
@@ -755,8 +781,10 @@ static bool apply_data(struct tcpstate_fsm *fsm,
 		return true;
 	}
 	if (known && seg->len && seq_before(seg->seq, fsm->end[d])) {
-		fsm->rtx[d]++;
-		res->events |= TCPSTATE_EV_RETRANS;
+		u32 n = rtx_segs(seg, fsm->end[d]);
+
+		fsm->rtx[d] += n;
+		note_rtx(res, n);
 		hist_add(fsm, d, H_T);
 	}
 	if (!known ||
@@ -771,7 +799,9 @@ static bool apply_data(struct tcpstate_fsm *fsm,
 	}
 	if (fsm->hist & HB(d, H_F)) {
 		fsm->fin_rtx = sat8_inc(fsm->fin_rtx);
-		res->events |= TCPSTATE_EV_RETRANS;
+		/* a FIN sent again with data sent again is one segment */
+		if (!res->rtx_segs)
+			note_rtx(res, 1);
 		return false;
 	}
 	fsm->end[d]++;		/* the FIN's own sequence number */

@@ -122,6 +122,7 @@ struct tcpstate_result {
 	u8 kind;		/* enum tcpstate_kind */
 	u8 invalid;		/* enum tcpstate_invalid */
 	u16 events;		/* TCPSTATE_EV_* */
+	u16 rtx_segs;		/* with EV_RETRANS: segments sent again */
 };
 
 /* Timeouts in ms; each counts from the last segment of the flow. */

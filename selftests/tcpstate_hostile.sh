@@ -539,7 +539,7 @@ test_faults_hook_register()
 {
 	local i iv out before
 	two_hosts
-	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8616 &
+	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8616 --count 0 &
 	busywait 30000 listening "$b" 8616
 	ip netns exec "$a" python3 "$SELFTESTS/tcpgen.py" connect 10.0.1.2 8616 \
 		--count 100000 --parallel 4 > /dev/null 2>&1 &

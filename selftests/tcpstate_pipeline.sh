@@ -111,6 +111,30 @@ test_two_namespaces()
 	[ "$(tcpstate_stat "$a" segments_ipv6)" -gt 0 ] || fail "no IPv6 counted"
 }
 
+# Loss on a's egress with GSO on: the kernel retransmits segments, often
+# several in one GSO skb, and counts each (TcpRetransSegs); tcpstate in
+# a, which sees a's skbs before the loss and all of b's, counts the same.
+test_loss_with_gso()
+{
+	local a b rtx
+	setup_ns a b
+	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2
+	ip netns exec "$a" tc qdisc add dev veth0 root netem loss 5% 2> /dev/null ||
+		skip "no netem qdisc"
+	ip netns exec "$b" "$TCPGEN" serve 10.0.1.2 5004 --count 0 &
+	busywait 30000 listening "$b" 5004
+	run ip netns exec "$a" "$TCPGEN" connect 10.0.1.2 5004 --count 4 --bytes 1000000
+	busywait 60000 quiet "$a"
+	busywait 60000 quiet "$b"
+	rtx=$(nstat_abs "$a" TcpRetransSegs)
+	diag "a retransmitted $rtx segments, b $(nstat_abs "$b" TcpRetransSegs)"
+	[ "$rtx" -gt 0 ] || fail "no loss: the test proves nothing"
+	# a sees both ends' retransmissions (b's when a's ACKs were lost)
+	rtx=$((rtx + $(nstat_abs "$b" TcpRetransSegs)))
+	assert_eq "retransmissions in a (TcpRetransSegs of a and b)" "$rtx" \
+		"$(tcpstate_stat "$a" retransmissions)"
+}
+
 test_forwarded_once()
 {
 	local a r b total
@@ -171,12 +195,13 @@ test_unload_with_namespaces()
 	kernel_clean
 }
 
-ktap_plan 7
+ktap_plan 8
 kernel_clean || true
 run_test module_loaded test_module_loaded
 run_test loopback_ipv4_counted_once test_loopback_ipv4
 run_test loopback_ipv6_counted_once test_loopback_ipv6
 run_test two_namespaces_ipv4_ipv6 test_two_namespaces
+run_test loss_with_gso_counted_per_segment test_loss_with_gso
 run_test forwarded_counted_once test_forwarded_once
 run_test unload_under_traffic test_unload_under_traffic
 run_test unload_with_live_namespaces test_unload_with_namespaces

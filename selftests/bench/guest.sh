@@ -258,7 +258,8 @@ flood()
 	in_ns "$b" $BIN/connrate server $PORT &
 	busywait 5000 listening "$b" $PORT
 	in_ns "$a" $BIN/connrate hold -n "$HELD" 10.0.1.2 $PORT > "$BIN/held" &
-	busywait 10000 grep -q held "$BIN/held"
+	# a host busy with other VMs can stretch this well past 10 s
+	busywait 60000 grep -q held "$BIN/held"
 	[ "$cfg" != C ] || est=$(established_flows "$b")
 
 	# Now and then the sender's first sendto() blocks for many seconds
