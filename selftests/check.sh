@@ -29,7 +29,7 @@ done
 # Seconds each suite took here in one of two VMs side by side, each with
 # one vCPU, to balance the lanes.
 declare -A COST=([tracker]=376 [wire]=540 [faults]=216 [netlink]=210 [hostile]=220
-		 [pipeline]=50 [eviction]=45)
+		 [pipeline]=80 [eviction]=45)
 
 # split SUITE...: LANE[0] and LANE[1], the longest suite first into the
 # lane with less to do.
