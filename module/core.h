@@ -216,6 +216,9 @@ const char *tcpstate_stat_name(enum tcpstate_stat stat);
 int tcpstate_hook_net_init(struct tcpstate_net *tn);
 void tcpstate_hook_net_exit(struct tcpstate_net *tn);
 
+u8 tcpstate_sock_state(struct net *net, const struct tcpstate_key *key,
+		       unsigned int side);
+
 int tcpstate_proc_net_init(struct tcpstate_net *tn);
 void tcpstate_proc_net_exit(struct tcpstate_net *tn);
 

@@ -245,6 +245,32 @@ static void tcpstate_flow_step(struct tcpstate_net *tn,
 	tcpstate_flow_set_class(tn, flow, tcpstate_flow_class(flow));
 }
 
+/*
+ * Whether a server took the third ACK shows on the wire only once it
+ * sends something: until then, where it is a socket of this host, the
+ * socket says (a request socket under TCP_DEFER_ACCEPT or a full accept
+ * queue; a full one once the queue drained). The GC and dumps ask, under
+ * the flow's lock, for those servers only.
+ */
+void tcpstate_flow_settle(struct tcpstate_net *tn, struct tcpstate_flow *flow,
+			  u64 now)
+{
+	struct tcpstate_result res;
+	unsigned int side;
+
+	lockdep_assert_held(&flow->lock);
+	if (likely(!tcpstate_fsm_unproven(&flow->fsm)) || flow->dead)
+		return;
+	side = flow->dir0 ^ tcpstate_fsm_orig_dir(&flow->fsm) ^ 1;
+	tcpstate_fsm_socket(&flow->fsm,
+			    tcpstate_sock_state(tn->net, &flow->key, side),
+			    now, &res);
+	if (!res.events)
+		return;
+	tcpstate_flow_account(tn, flow, &res, now);
+	tcpstate_flow_set_class(tn, flow, tcpstate_flow_class(flow));
+}
+
 /* Under the flow's lock: end the record for good; the caller unlinks it. */
 static void tcpstate_flow_kill(struct tcpstate_net *tn,
 			       struct tcpstate_flow *flow,
@@ -550,9 +576,12 @@ static bool tcpstate_flow_reap(struct tcpstate_net *tn,
 	if (flush) {
 		tcpstate_fsm_close(&flow->fsm, now, TCPSTATE_CLOSE_FLUSHED,
 				   &res);
-	} else if (!tcpstate_fsm_expire(&flow->fsm, now, &tn->cfg.to, &res)) {
-		spin_unlock_bh(&flow->lock);
-		return false;
+	} else {
+		tcpstate_flow_settle(tn, flow, now);
+		if (!tcpstate_fsm_expire(&flow->fsm, now, &tn->cfg.to, &res)) {
+			spin_unlock_bh(&flow->lock);
+			return false;
+		}
 	}
 	tcpstate_flow_kill(tn, flow, &res, now);
 	spin_unlock_bh(&flow->lock);

@@ -138,6 +138,8 @@ struct tcpstate_flow *tcpstate_flow_lookup(struct tcpstate_net *tn,
 unsigned int tcpstate_flow_flush(struct tcpstate_net *tn);
 unsigned int tcpstate_flow_count(struct tcpstate_net *tn);
 long tcpstate_flow_objects_read(void);
+void tcpstate_flow_settle(struct tcpstate_net *tn, struct tcpstate_flow *flow,
+			  u64 now);
 
 /* Addresses and ports of a flow's client (originator) and server. */
 void tcpstate_flow_endpoints(const struct tcpstate_flow *flow,

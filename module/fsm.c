@@ -23,9 +23,15 @@
  *   directly (FIN_WAIT_1 / CLOSE_WAIT), still untrusted.
  *   A flow whose first segment is a SYN-ACK is a handshake with a missed
  *   SYN: the SYN-ACK's receiver is the client and becomes ESTABLISHED.
- * - States never move back: a retransmitted FIN after a final ACK that was
- *   seen (and lost beyond the vantage point) is counted, the peer stays
- *   CLOSED. Retransmitted SYNs and SYN-ACKs change nothing.
+ * - Evidence overrides the assumption of delivery: a SYN, SYN-ACK or FIN
+ *   sent again after the peer's answer to it was seen proves that answer
+ *   never arrived, and the sender moves back (tcpstate_fsm_back). A server
+ *   that sends its SYN-ACK again after the third ACK did not accept that
+ *   ACK (accept queue full, TCP_DEFER_ACCEPT, or lost): it is SYN_RECEIVED
+ *   until it sends something else, whatever the client sends meanwhile.
+ * - A SYN-ACK this host sent with no socket attached (TCPSTATE_SEG_NO_SOCK)
+ *   is a SYN cookie: the server holds nothing and stays NONE, until a
+ *   third ACK acking exactly the cookie makes it ESTABLISHED.
  * - A SYN on a tuple whose endpoint is in TIME_WAIT or CLOSED, or a SYN
  *   with a new ISN before the handshake completed, is a new incarnation:
  *   the old record ends (its TIME_WAIT endpoints go CLOSED) and the caller
@@ -210,6 +216,44 @@ tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][TCPSTATE_S_MAX] = {
 	},
 };
 
+/*
+ * The sender's state once what it sends again proves that the peer's
+ * answer to it was never delivered; SIV: no move. Only taken when the
+ * sender has sent nothing since but segments of this kind (code checks).
+ */
+const u8 tcpstate_fsm_back[TCPSTATE_AGAIN_MAX][TCPSTATE_S_MAX] = {
+/* syn */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SIV, SIV, SIV, SIV, SIV, SSS, SIV, SIV, SIV, SIV, SIV, SIV },
+/*
+ * SES -> SSS	the SYN-ACK seen was lost on the way to the client
+ */
+/* synack */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SIV, SIV, SIV, SIV, SIV, SSR, SIV, SIV, SSR, SIV, SIV, SIV },
+/*
+ * SES -> SSR	the request socket dropped the third ACK: accept queue full
+ *		(tcp_abort_on_overflow 0), TCP_DEFER_ACCEPT, or the ACK lost
+ * SCW -> SSR	... and the client's FIN after it
+ */
+/* fin */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SIV, SIV, SIV, SIV, SIV, SIV, SIV, SF1, SIV, SIV, SIV, SF1 },
+/*
+ * SF2 -> SF1	the ACK of the FIN was lost
+ * STW -> SF1	it has not got the peer's FIN either: the FIN+ACK was lost
+ */
+/* fin_acks */
+/*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
+	{ SIV, SIV, SIV, SIV, SIV, SIV, SIV, SF1, SIV, SIV, SIV, SCG },
+/*
+ * SF2 -> SF1	the ACK of the FIN was lost
+ * STW -> SCG	it got the peer's FIN (it acks it), not the ACK of its own
+ * SCL, STW	once the record ended (LAST_ACK's final ACK lost, both in
+ *		TIME_WAIT), it stays ended: code checks
+ */
+};
+
 const struct tcpstate_timeouts tcpstate_timeouts_default = {
 	.syn_sent	= 120 * 1000,
 	.syn_recv	= 60 * 1000,
@@ -320,6 +364,78 @@ static unsigned int seg_kind(u8 flags)
 	return TCPSTATE_K_INVALID;
 }
 
+/* TCP option kinds and the lengths Linux takes them with. */
+enum {
+	OPT_EOL = 0, OPT_NOP = 1, OPT_MSS = 2, OPT_WSCALE = 3, OPT_SACK_PERM = 4,
+	OPT_TS = 8,
+};
+
+static u32 get_be32(const u8 *p)
+{
+	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+}
+
+/* One option of length olen (at least 2) at o. */
+static void parse_option(const u8 *o, unsigned int olen,
+			 struct tcpstate_seg *seg)
+{
+	switch (o[0]) {
+	case OPT_MSS:
+		if (olen == 4) {
+			seg->mss = o[2] << 8 | o[3];
+			seg->opt |= TCPSTATE_OPT_MSS;
+		}
+		break;
+	case OPT_WSCALE:
+		if (olen == 3) {
+			seg->wscale = o[2];
+			seg->opt |= TCPSTATE_OPT_WSCALE;
+		}
+		break;
+	case OPT_SACK_PERM:
+		if (olen == 2)
+			seg->opt |= TCPSTATE_OPT_SACK_PERM;
+		break;
+	case OPT_TS:
+		if (olen == 10) {
+			seg->tsval = get_be32(o + 2);
+			seg->tsecr = get_be32(o + 6);
+			seg->opt |= TCPSTATE_OPT_TS;
+		}
+		break;
+	}
+}
+
+/*
+ * The options of a SYN or SYN-ACK, the `len` bytes after the fixed header,
+ * as Linux's tcp_parse_options() reads them: a known option of another
+ * length is skipped; an option whose length is under 2 or runs past the
+ * header ends parsing (what came before is kept) and false says so. The
+ * segment is still a segment: the module and `tcpstate replay` track it.
+ */
+bool tcpstate_parse_options(const u8 *opt, unsigned int len,
+			    struct tcpstate_seg *seg)
+{
+	unsigned int i = 0, olen;
+
+	while (i < len) {
+		if (opt[i] == OPT_EOL)
+			break;
+		if (opt[i] == OPT_NOP) {
+			i++;
+			continue;
+		}
+		if (len - i < 2)
+			return false;
+		olen = opt[i + 1];
+		if (olen < 2 || olen > len - i)
+			return false;
+		parse_option(opt + i, olen, seg);
+		i += olen;
+	}
+	return true;
+}
+
 void tcpstate_fsm_init(struct tcpstate_fsm *fsm, u64 now)
 {
 	*fsm = (struct tcpstate_fsm){ .start = now };
@@ -364,12 +480,19 @@ static void note_rtx(struct tcpstate_result *res, u32 segs)
 	res->rtx_segs = n > 0xffff ? 0xffff : n;
 }
 
+static unsigned int server_dir(const struct tcpstate_fsm *fsm)
+{
+	return tcpstate_fsm_orig_dir(fsm) ^ 1;
+}
+
 static void set_state(struct tcpstate_fsm *fsm, unsigned int dir, u8 state,
 		      struct tcpstate_result *res)
 {
 	if (fsm->state[dir] == state)
 		return;
 	fsm->state[dir] = state;
+	if (state != SSR && dir == server_dir(fsm))
+		fsm->ack_refused = 0;
 	res->new_state[dir] = state;
 	res->events |= TCPSTATE_EV_TRANS0 << dir;
 }
@@ -497,6 +620,51 @@ static void new_incarnation(struct tcpstate_fsm *fsm, unsigned int d, u64 now,
 	res->events |= TCPSTATE_EV_NEW_INC;
 }
 
+/*
+ * A SYN-ACK answering a SYN that reused the ISN of a connection now over
+ * (a retry after a lost refusal, a stack with fixed ISNs): the SYN was
+ * taken for a retransmission of the old one; the peer's answer to it says
+ * a new connection started. Not the old SYN-ACK sent again.
+ */
+static bool synack_new_incarnation(const struct tcpstate_fsm *fsm,
+				   const struct tcpstate_seg *seg,
+				   unsigned int d)
+{
+	unsigned int c = d ^ 1;
+
+	if (!(fsm->hist & HB(c, H_S)) || seg->ack != fsm->isn[c] + 1 ||
+	    ((fsm->hist & HB(d, H_H)) && seg->seq == fsm->isn[d]))
+		return false;
+	return (fsm->flags & TCPSTATE_F_ENDED) || done(fsm->state[c]) ||
+	       fsm->state[d] == SCL || fsm->state[d] == STW;
+}
+
+/* Has dir sent nothing but its SYN or SYN-ACK: no ACK, data, FIN or RST? */
+static bool only_syn_sent(const struct tcpstate_fsm *fsm, unsigned int dir)
+{
+	return !(fsm->hist & (HB(dir, H_A) | HB(dir, H_D) | HB(dir, H_F) |
+			      HB(dir, H_R)));
+}
+
+/*
+ * The sender sends `again` again: the answer to it that we saw was never
+ * delivered, and its state moves back (tcpstate_fsm_back). Returns
+ * whether it moved.
+ */
+static bool move_back(struct tcpstate_fsm *fsm, unsigned int d,
+		      unsigned int again, struct tcpstate_result *res)
+{
+	u8 s = tcpstate_fsm_back[again][fsm->state[d]];
+
+	if (s == SIV || (fsm->flags & TCPSTATE_F_ENDED))
+		return false;
+	if (again <= TCPSTATE_AGAIN_SYNACK &&
+	    ((fsm->flags & TCPSTATE_F_SIMOPEN) || !only_syn_sent(fsm, d)))
+		return false;
+	set_state(fsm, d, s, res);
+	return true;
+}
+
 /* check_*() results besides an enum tcpstate_invalid reason */
 #define FSM_OK		0	/* go on to the table */
 #define FSM_DONE	0xff	/* retransmission counted, nothing else */
@@ -511,6 +679,7 @@ static unsigned int check_syn(struct tcpstate_fsm *fsm,
 		return TCPSTATE_INV_UNEXPECTED;
 	fsm->syn_rtx = sat8_inc(fsm->syn_rtx);
 	note_rtx(res, 1);
+	move_back(fsm, d, TCPSTATE_AGAIN_SYN, res);
 	return FSM_DONE;
 }
 
@@ -522,8 +691,16 @@ static unsigned int check_synack(struct tcpstate_fsm *fsm,
 		return TCPSTATE_INV_BAD_ACK;
 	if (!(fsm->hist & HB(d, H_H)) || seg->seq != fsm->isn[d])
 		return FSM_OK;
+	/* a cookie again, for a SYN again: nothing is retransmitted */
+	if (seg->sflags & TCPSTATE_SEG_NO_SOCK)
+		return FSM_DONE;
 	fsm->synack_rtx = sat8_inc(fsm->synack_rtx);
 	note_rtx(res, 1);
+	if (d == server_dir(fsm) &&
+	    move_back(fsm, d, TCPSTATE_AGAIN_SYNACK, res)) {
+		fsm->ack_refused = 1;
+		res->events |= TCPSTATE_EV_UNDONE;
+	}
 	return FSM_DONE;
 }
 
@@ -569,6 +746,13 @@ static unsigned int check_rst(const struct tcpstate_fsm *fsm,
 	}
 	if (!(fsm->hist & HIST_SEQ(d)))
 		return FSM_OK;	/* nothing to compare with */
+	/*
+	 * A peer that never answered holds nothing: a RST at the SYN's own
+	 * sequence number ends the sender (Zeek's RSTOS0), as one after it.
+	 */
+	if (fsm->state[p] == SNO && (fsm->hist & HB(d, H_S)) &&
+	    !(fsm->hist & HIST_SEQ(p)) && seg->seq == fsm->isn[d])
+		return FSM_OK;
 	if (fsm->state[p] == SSR && !(fsm->hist & HB(d, H_A)))
 		return rst_request(fsm, seg, d);
 	if (seg->seq == end ||
@@ -626,11 +810,21 @@ static bool in_window(const struct tcpstate_fsm *fsm,
 	return !seq_after(seg_end, end + wnd) && !seq_before(seg_end, end - wnd);
 }
 
+/* Did p answer a SYN with a cookie, holding nothing (still NONE)? */
+static bool cookie_sent(const struct tcpstate_fsm *fsm, unsigned int p)
+{
+	return fsm->state[p] == SNO && (fsm->hist & HB(p, H_H));
+}
+
 /*
  * FIN and ACK segments, in the order Linux checks them: the sequence,
- * then the ack. A receiver in SYN_RECEIVED takes only an ack of its
- * SYN-ACK (tcp_check_req()); any other receiver drops a segment acking
- * what it never sent (tcp_ack()), data and FIN included.
+ * then the ack. A receiver in SYN_RECEIVED, or holding only a cookie,
+ * takes only an ack of its SYN-ACK: a request socket exactly ISN+1
+ * (tcp_check_req()), as a cookie is checked, which is acks_syn()'s range
+ * while the server sent nothing else; a full socket (simultaneous open,
+ * Fast Open having sent data) tcp_ack()'s range, the same test. Any
+ * other receiver drops a segment acking what it never sent (tcp_ack()),
+ * data and FIN included.
  */
 static unsigned int check_data(const struct tcpstate_fsm *fsm,
 			       const struct tcpstate_seg *seg, unsigned int d)
@@ -640,7 +834,7 @@ static unsigned int check_data(const struct tcpstate_fsm *fsm,
 	/* in order is in the window, as on the fast path */
 	if (seg->seq != fsm->end[d] && !in_window(fsm, seg, d))
 		return TCPSTATE_INV_OUT_OF_WINDOW;
-	if (fsm->state[p] == SSR)
+	if (fsm->state[p] == SSR || cookie_sent(fsm, p))
 		return acks_syn(fsm, p, seg->ack) ? FSM_OK :
 						    TCPSTATE_INV_BAD_ACK;
 	if (seq_after(seg->ack, fsm->end[p]) && (fsm->hist & HIST_SEQ(p)))
@@ -695,9 +889,27 @@ static void apply_synack(struct tcpstate_fsm *fsm,
 	hist_add(fsm, d, H_H);
 }
 
-static void apply_rst(struct tcpstate_fsm *fsm, unsigned int d)
+/*
+ * A RST without ACK at snd_nxt, from a server that sent nothing but its
+ * SYN-ACK, right after the third ACK: the listener refused that ACK
+ * (accept queue full with tcp_abort_on_overflow, tcp_check_req()'s
+ * embryonic reset). An application's abort carries an ACK.
+ */
+static bool rst_refuses_ack(const struct tcpstate_fsm *fsm,
+			    const struct tcpstate_seg *seg, unsigned int d)
+{
+	return d == server_dir(fsm) && !(seg->flags & TCPSTATE_TH_ACK) &&
+	       synced(fsm->state[d]) && seg->seq == fsm->isn[d] + 1 &&
+	       only_syn_sent(fsm, d) && !(fsm->flags & TCPSTATE_F_SIMOPEN);
+}
+
+static void apply_rst(struct tcpstate_fsm *fsm, const struct tcpstate_seg *seg,
+		      unsigned int d, struct tcpstate_result *res)
 {
 	unsigned int p = d ^ 1;
+
+	if (rst_refuses_ack(fsm, seg, d))
+		res->events |= TCPSTATE_EV_UNDONE;
 
 	note_closer(fsm, d);
 	if (fsm->close_reason == TCPSTATE_CLOSE_NONE) {
@@ -766,8 +978,9 @@ static bool is_probe(const struct tcpstate_fsm *fsm,
 /* FIN and ACK segments; returns true for a keepalive or window probe. */
 static bool apply_data(struct tcpstate_fsm *fsm,
 		       const struct tcpstate_seg *seg, unsigned int d,
-		       u64 now, struct tcpstate_result *res)
+		       unsigned int kind, struct tcpstate_result *res)
 {
+	u64 now = seg->tstamp;
 	u32 seg_end = seg->seq + seg->len;
 	bool known = fsm->hist & HIST_SEQ(d);
 
@@ -780,6 +993,9 @@ static bool apply_data(struct tcpstate_fsm *fsm,
 		hist_add(fsm, d, H_A);
 		return true;
 	}
+	/* data first: a segment that is both is `d` then `t`, as in Zeek */
+	if (seg->len)
+		hist_add(fsm, d, H_D);
 	if (known && seg->len && seq_before(seg->seq, fsm->end[d])) {
 		u32 n = rtx_segs(seg, fsm->end[d]);
 
@@ -790,8 +1006,6 @@ static bool apply_data(struct tcpstate_fsm *fsm,
 	if (!known ||
 	    (!(fsm->hist & HB(d, H_F)) && seq_after(seg_end, fsm->end[d])))
 		fsm->end[d] = seg_end;
-	if (seg->len)
-		hist_add(fsm, d, H_D);
 	if (!(seg->flags & TCPSTATE_TH_FIN)) {
 		if (!seg->len)
 			hist_add(fsm, d, H_A);
@@ -799,6 +1013,10 @@ static bool apply_data(struct tcpstate_fsm *fsm,
 	}
 	if (fsm->hist & HB(d, H_F)) {
 		fsm->fin_rtx = sat8_inc(fsm->fin_rtx);
+		if (seg_end + 1 == fsm->end[d])
+			move_back(fsm, d, kind == TCPSTATE_K_FIN_ACKS ?
+				  TCPSTATE_AGAIN_FIN_ACKS : TCPSTATE_AGAIN_FIN,
+				  res);
 		/* a FIN sent again with data sent again is one segment */
 		if (!res->rtx_segs)
 			note_rtx(res, 1);
@@ -809,6 +1027,20 @@ static bool apply_data(struct tcpstate_fsm *fsm,
 	note_closer(fsm, d);
 	hist_add(fsm, d, H_F);
 	return false;
+}
+
+/*
+ * A server that refused the third ACK sends something else: it has
+ * accepted it since (a client's segment it took, or the ACK again). If
+ * it acks the client's FIN, it took that too.
+ */
+static void ack_accepted(struct tcpstate_fsm *fsm, unsigned int d,
+			 unsigned int kind, struct tcpstate_result *res)
+{
+	bool fin = (fsm->hist & HB(d ^ 1, H_F)) &&
+		   (kind == TCPSTATE_K_ACK_ACKS || kind == TCPSTATE_K_FIN_ACKS);
+
+	set_state(fsm, d, fin ? SCW : SES, res);
 }
 
 static void after_transition(struct tcpstate_fsm *fsm, u64 now,
@@ -826,11 +1058,11 @@ static void after_transition(struct tcpstate_fsm *fsm, u64 now,
 		end_flow(fsm, now, TCPSTATE_CLOSE_FIN, res);
 }
 
-static void transition(struct tcpstate_fsm *fsm, unsigned int kind,
-		       unsigned int d, u64 had, u64 now,
-		       struct tcpstate_result *res)
+static void transition(struct tcpstate_fsm *fsm,
+		       const struct tcpstate_seg *seg, unsigned int kind,
+		       u64 had, struct tcpstate_result *res)
 {
-	unsigned int p = d ^ 1;
+	unsigned int d = seg->dir & 1, p = d ^ 1;
 	u8 sn = table(fsm, TCPSTATE_VIEW_SENDER, kind, d);
 	u8 rn = table(fsm, TCPSTATE_VIEW_RECEIVER, kind, p);
 
@@ -839,6 +1071,14 @@ static void transition(struct tcpstate_fsm *fsm, unsigned int kind,
 		sn = SSR;
 		fsm->flags |= TCPSTATE_F_SIMOPEN;
 	}
+	/* a SYN cookie: the server holds no request socket */
+	if (kind == TCPSTATE_K_SYNACK && fsm->state[d] == SNO &&
+	    (seg->sflags & TCPSTATE_SEG_NO_SOCK))
+		sn = SNO;
+	/* a server that refused the third ACK takes nothing until it speaks */
+	if (unlikely(fsm->ack_refused) && p == server_dir(fsm) &&
+	    kind != TCPSTATE_K_RST)
+		rn = fsm->state[p];
 	/* the client is the sender of the first SYN */
 	if (!(had & HIST_SYNS) && kind == TCPSTATE_K_SYN)
 		set_orig(fsm, d);
@@ -847,7 +1087,7 @@ static void transition(struct tcpstate_fsm *fsm, unsigned int kind,
 	set_state(fsm, d, sn, res);
 	set_state(fsm, p, rn, res);
 	if (res->events & (TCPSTATE_EV_TRANS0 | TCPSTATE_EV_TRANS1))
-		after_transition(fsm, now, res);
+		after_transition(fsm, seg->tstamp, res);
 }
 
 static void first_segment(struct tcpstate_fsm *fsm, unsigned int kind,
@@ -915,8 +1155,11 @@ void tcpstate_fsm_slow(struct tcpstate_fsm *fsm,
 	unsigned int r;
 
 	res_init(fsm, res, kind);
-	if (kind == TCPSTATE_K_SYN && syn_new_incarnation(fsm, seg, d)) {
-		new_incarnation(fsm, d, seg->tstamp, res);
+	if ((kind == TCPSTATE_K_SYN && syn_new_incarnation(fsm, seg, d)) ||
+	    (kind == TCPSTATE_K_SYNACK &&
+	     synack_new_incarnation(fsm, seg, d))) {
+		new_incarnation(fsm, kind == TCPSTATE_K_SYN ? d : d ^ 1,
+				seg->tstamp, res);
 		return;
 	}
 	if (!had)
@@ -942,13 +1185,15 @@ void tcpstate_fsm_slow(struct tcpstate_fsm *fsm,
 		apply_synack(fsm, seg, d);
 		break;
 	case TCPSTATE_K_RST:
-		apply_rst(fsm, d);
+		apply_rst(fsm, seg, d, res);
 		break;
 	default:
 		if (unlikely(fsm->flags & TCPSTATE_F_MIDSTREAM) &&
 		    !tcpstate_fsm_trusted(fsm))
 			midstream_agree(fsm, seg, d, res);
-		if (apply_data(fsm, seg, d, seg->tstamp, res))
+		if (unlikely(fsm->ack_refused) && d == server_dir(fsm))
+			ack_accepted(fsm, d, kind, res);
+		if (apply_data(fsm, seg, d, kind, res))
 			goto transition;	/* probe: no data */
 	}
 	fsm->bytes[d] += seg->len;
@@ -962,7 +1207,7 @@ transition:
 		if (!seg->win)
 			hist_add(fsm, d, H_W);
 	}
-	transition(fsm, kind, d, had, seg->tstamp, res);
+	transition(fsm, seg, kind, had, res);
 }
 
 void tcpstate_fsm_update(struct tcpstate_fsm *fsm,
@@ -982,13 +1227,55 @@ void tcpstate_fsm_update(struct tcpstate_fsm *fsm,
 	tcpstate_fsm_slow(fsm, seg, res);
 }
 
+/*
+ * The SYN a new incarnation's SYN-ACK answers, seen in the old record:
+ * the new one starts with it (its options are the old SYN's).
+ */
+static void restart_syn(struct tcpstate_fsm *fsm, u8 opt,
+			const struct tcpstate_seg *synack,
+			struct tcpstate_result *res)
+{
+	struct tcpstate_seg syn = {
+		.tstamp = synack->tstamp,
+		.seq = synack->ack - 1,
+		.win = 1,
+		.dir = synack->dir ^ 1,
+		.flags = TCPSTATE_TH_SYN,
+		.wscale = opt & 0xf,
+	};
+
+	if (opt & TCPSTATE_FSM_O_WSCALE)
+		syn.opt |= TCPSTATE_OPT_WSCALE;
+	if (opt & TCPSTATE_FSM_O_SACK)
+		syn.opt |= TCPSTATE_OPT_SACK_PERM;
+	if (opt & TCPSTATE_FSM_O_TS)
+		syn.opt |= TCPSTATE_OPT_TS;
+	tcpstate_fsm_update(fsm, &syn, res);
+}
+
 void tcpstate_fsm_restart(struct tcpstate_fsm *fsm,
 			  const struct tcpstate_seg *seg,
 			  struct tcpstate_result *res)
 {
+	u8 opt = fsm->opt[(seg->dir & 1) ^ 1];
+	struct tcpstate_result first;
+
 	tcpstate_fsm_init(fsm, seg->tstamp);
 	fsm->flags = TCPSTATE_F_REUSED;
+	if (seg_kind(seg->flags) != TCPSTATE_K_SYNACK) {
+		tcpstate_fsm_update(fsm, seg, res);
+		return;
+	}
+	restart_syn(fsm, opt, seg, &first);
 	tcpstate_fsm_update(fsm, seg, res);
+	res->old_state[0] = first.old_state[0];
+	res->old_state[1] = first.old_state[1];
+	res->events |= first.events;
+	/* a state the SYN moved and the SYN-ACK moved back is no transition */
+	if (res->old_state[0] == res->new_state[0])
+		res->events &= ~TCPSTATE_EV_TRANS0;
+	if (res->old_state[1] == res->new_state[1])
+		res->events &= ~TCPSTATE_EV_TRANS1;
 }
 
 static u32 phase_timeout(const struct tcpstate_fsm *fsm,
@@ -1061,6 +1348,60 @@ bool tcpstate_fsm_expire(struct tcpstate_fsm *fsm, u64 now,
 	end_flow(fsm, now, TCPSTATE_CLOSE_TIMEOUT, res);
 	res->events |= TCPSTATE_EV_EXPIRED;
 	return true;
+}
+
+/*
+ * Does the server's state rest on what the wire cannot show: SYN_RECEIVED
+ * (the kernel may drop the request silently), or ESTABLISHED (or
+ * CLOSE_WAIT) having sent nothing since its SYN-ACK, as the third ACK
+ * alone makes it? tcpstate_fsm_socket() says what its socket shows.
+ */
+bool tcpstate_fsm_unproven(const struct tcpstate_fsm *fsm)
+{
+	unsigned int s = server_dir(fsm);
+
+	if (!(fsm->hist & HB(s, H_H)) ||
+	    (fsm->flags & (TCPSTATE_F_SIMOPEN | TCPSTATE_F_ENDED)))
+		return false;
+	return fsm->state[s] == SSR ||
+	       ((fsm->state[s] == SES || fsm->state[s] == SCW) &&
+		only_syn_sent(fsm, s));
+}
+
+/*
+ * What the server's own socket shows (the caller looked, for an unproven
+ * server): `state` SYN_RECEIVED is a request socket that has not taken
+ * the third ACK (TCP_DEFER_ACCEPT, the accept queue full), ESTABLISHED or
+ * CLOSE_WAIT a socket that took it, CLOSED none at a local address: the
+ * kernel dropped the request (its SYN-ACKs ran out, or fewer under a
+ * flood) without a word on the wire. NONE (not this host's address)
+ * changes nothing; nor does anything within 33 ms of the last segment,
+ * which may be on its way to the socket.
+ */
+void tcpstate_fsm_socket(struct tcpstate_fsm *fsm, u8 state, u64 now,
+			 struct tcpstate_result *res)
+{
+	unsigned int s = server_dir(fsm);
+	u8 was = fsm->state[s];
+
+	res_init(fsm, res, TCPSTATE_K_INVALID);
+	if ((now >> 24) < last_units(fsm) + 2 || state == was)
+		return;
+	if (state == SCL) {
+		set_state(fsm, s, SCL, res);
+		if (done(fsm->state[s ^ 1]))
+			end_flow(fsm, now, TCPSTATE_CLOSE_TIMEOUT, res);
+		return;
+	}
+	if (was == SSR) {
+		if (fsm->ack_refused && (state == SES || state == SCW))
+			set_state(fsm, s, state, res);
+		return;
+	}
+	if (state == SSR && move_back(fsm, s, TCPSTATE_AGAIN_SYNACK, res)) {
+		fsm->ack_refused = 1;
+		res->events |= TCPSTATE_EV_UNDONE;
+	}
 }
 
 void tcpstate_fsm_close(struct tcpstate_fsm *fsm, u64 now,

@@ -68,7 +68,11 @@ struct tcpstate_seg {
 	u8 flags;	/* TCPSTATE_TH_* */
 	u8 opt;		/* TCPSTATE_OPT_* present in this segment */
 	u8 wscale;	/* window scale option, if TCPSTATE_OPT_WSCALE */
+	u8 sflags;	/* TCPSTATE_SEG_* */
 };
+
+/* How the segment was sent (tcpstate_seg.sflags), where the hook knows. */
+#define TCPSTATE_SEG_NO_SOCK	0x01	/* by this host, no socket: a SYN cookie */
 
 /*
  * Segment kinds, the second index of the transition table. The _ACKS
@@ -102,6 +106,17 @@ enum tcpstate_view {
 extern const u8
 tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][TCPSTATE_S_MAX];
 
+/* What a sender sends again: the rows of tcpstate_fsm_back. */
+enum tcpstate_again {
+	TCPSTATE_AGAIN_SYN,
+	TCPSTATE_AGAIN_SYNACK,
+	TCPSTATE_AGAIN_FIN,		/* not acking the peer's FIN */
+	TCPSTATE_AGAIN_FIN_ACKS,	/* acking the peer's SYN or FIN */
+	TCPSTATE_AGAIN_MAX,
+};
+
+extern const u8 tcpstate_fsm_back[TCPSTATE_AGAIN_MAX][TCPSTATE_S_MAX];
+
 /* Event bits in tcpstate_result.events. */
 #define TCPSTATE_EV_TRANS0	0x0001	/* dir 0 endpoint changed state */
 #define TCPSTATE_EV_TRANS1	0x0002	/* dir 1 endpoint changed state */
@@ -115,6 +130,7 @@ tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][TCPSTATE_S_MAX];
 #define TCPSTATE_EV_EXPIRED	0x0200	/* timed out: report and free */
 #define TCPSTATE_EV_FIRST	0x0400	/* first segment of the record */
 #define TCPSTATE_EV_TRUSTED	0x0800	/* mid-stream flow now trusted */
+#define TCPSTATE_EV_UNDONE	0x1000	/* the server had not accepted the ACK */
 
 struct tcpstate_result {
 	u8 old_state[2];	/* by direction */
@@ -163,12 +179,15 @@ struct tcpstate_fsm {
 	u8 state[2];		/* enum tcpstate_state */
 	u8 opt[2];		/* wscale (low 4 bits), TCPSTATE_FSM_O_* */
 	u8 flags;		/* TCPSTATE_F_* (low byte) and internal bits */
-	u8 close_reason;	/* enum tcpstate_close_reason */
+	u8 close_reason:4;	/* enum tcpstate_close_reason */
+	u8 ack_refused:1;	/* server: see fsm.c, tcpstate_fsm_back */
 	u8 syn_rtx;		/* saturating */
 	u8 synack_rtx;		/* saturating */
 	u8 fin_rtx;		/* saturating */
 	u8 invalid;		/* saturating */
 };
+
+static_assert(TCPSTATE_CLOSE_MAX <= 16, "close_reason is 4 bits");
 
 #define TCPSTATE_FSM_SIZE_MAX	104
 static_assert(sizeof(struct tcpstate_fsm) <= TCPSTATE_FSM_SIZE_MAX,
@@ -250,6 +269,8 @@ static inline bool tcpstate_fsm_trusted(const struct tcpstate_fsm *fsm)
 	return fsm->opt[0] & fsm->opt[1] & TCPSTATE_FSM_O_AGREE;
 }
 
+bool tcpstate_parse_options(const u8 *opt, unsigned int len,
+			    struct tcpstate_seg *seg);
 void tcpstate_fsm_init(struct tcpstate_fsm *fsm, u64 now);
 void tcpstate_fsm_update(struct tcpstate_fsm *fsm,
 			 const struct tcpstate_seg *seg,
@@ -265,6 +286,9 @@ u64 tcpstate_fsm_deadline(const struct tcpstate_fsm *fsm,
 			  const struct tcpstate_timeouts *to);
 bool tcpstate_fsm_expire(struct tcpstate_fsm *fsm, u64 now,
 			 const struct tcpstate_timeouts *to,
+			 struct tcpstate_result *res);
+bool tcpstate_fsm_unproven(const struct tcpstate_fsm *fsm);
+void tcpstate_fsm_socket(struct tcpstate_fsm *fsm, u8 state, u64 now,
 			 struct tcpstate_result *res);
 void tcpstate_fsm_close(struct tcpstate_fsm *fsm, u64 now,
 			enum tcpstate_close_reason reason,

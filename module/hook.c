@@ -53,67 +53,19 @@ static unsigned int tcpstate_gso_segs(const struct sk_buff *skb,
 	return max_t(unsigned int, 1, DIV_ROUND_UP(payload, shinfo->gso_size));
 }
 
-static u32 tcpstate_be32(const u8 *p)
-{
-	return (u32)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
-}
-
 /*
- * The options of a SYN or SYN-ACK: MSS, window scale, SACK, timestamps.
- * Out of line: its buffer would otherwise be zeroed for every segment.
- * Returns false if an option has a bad length, as the kernel's own
- * parser does, parsing stops there and the segment is still tracked.
+ * The options of a SYN or SYN-ACK (tcpstate_parse_options()). Out of line:
+ * its buffer would otherwise be zeroed for every segment.
  */
-static noinline bool tcpstate_parse_options(const struct sk_buff *skb,
-					    unsigned int off, unsigned int len,
-					    struct tcpstate_seg *seg)
+static noinline bool tcpstate_skb_options(const struct sk_buff *skb,
+					  unsigned int off, unsigned int len,
+					  struct tcpstate_seg *seg)
 {
 	u8 buf[MAX_TCP_OPTION_SPACE];
 	const u8 *opt;
-	unsigned int i = 0, olen;
 
 	opt = skb_header_pointer(skb, off, len, buf);
-	if (!opt)
-		return false;
-	while (i < len) {
-		if (opt[i] == TCPOPT_EOL)
-			break;
-		if (opt[i] == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		/* A bad length ends parsing; what came before is kept. */
-		if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len)
-			return false;
-		olen = opt[i + 1];
-		switch (opt[i]) {
-		case TCPOPT_MSS:
-			if (olen == TCPOLEN_MSS) {
-				seg->mss = opt[i + 2] << 8 | opt[i + 3];
-				seg->opt |= TCPSTATE_OPT_MSS;
-			}
-			break;
-		case TCPOPT_WINDOW:
-			if (olen == TCPOLEN_WINDOW) {
-				seg->wscale = opt[i + 2];
-				seg->opt |= TCPSTATE_OPT_WSCALE;
-			}
-			break;
-		case TCPOPT_SACK_PERM:
-			if (olen == TCPOLEN_SACK_PERM)
-				seg->opt |= TCPSTATE_OPT_SACK_PERM;
-			break;
-		case TCPOPT_TIMESTAMP:
-			if (olen == TCPOLEN_TIMESTAMP) {
-				seg->tsval = tcpstate_be32(opt + i + 2);
-				seg->tsecr = tcpstate_be32(opt + i + 6);
-				seg->opt |= TCPSTATE_OPT_TS;
-			}
-			break;
-		}
-		i += olen;
-	}
-	return true;
+	return opt && tcpstate_parse_options(opt, len, seg);
 }
 
 /*
@@ -151,7 +103,29 @@ tcpstate_parse_tcp(const struct sk_buff *skb, unsigned int thoff,
 	seg->flags = tcp_flag_byte(th);
 	seg->opt = 0;
 	seg->wscale = 0;
+	seg->sflags = 0;
 	return th;
+}
+
+/*
+ * What a SYN or SYN-ACK says beyond its header: its options, and for a
+ * SYN-ACK this host sends, whether a socket sent it. The kernel attaches
+ * a SYN-ACK to its request socket (or, for Fast Open, to the child) and a
+ * SYN cookie's to none (tcp_make_synack()).
+ */
+static noinline void tcpstate_syn(struct tcpstate_net *tn,
+				  const struct sk_buff *skb,
+				  const struct nf_hook_state *state,
+				  unsigned int thoff, unsigned int hlen,
+				  struct tcpstate_seg *seg)
+{
+	if (hlen > sizeof(struct tcphdr) &&
+	    !tcpstate_skb_options(skb, thoff + sizeof(struct tcphdr),
+				  hlen - sizeof(struct tcphdr), seg))
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_BAD_OPTIONS);
+	if ((seg->flags & TCPSTATE_TH_ACK) && !skb->sk &&
+	    state->hook == NF_INET_POST_ROUTING)
+		seg->sflags |= TCPSTATE_SEG_NO_SOCK;
 }
 
 static bool tcpstate_seen_elsewhere(const struct sk_buff *skb,
@@ -265,11 +239,8 @@ tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
 				    state->in ? state->in->name : "local");
 		return;
 	}
-	if (unlikely(pkt.seg.flags & TCPSTATE_TH_SYN) &&
-	    hlen > sizeof(struct tcphdr) &&
-	    !tcpstate_parse_options(skb, thoff + sizeof(struct tcphdr),
-				    hlen - sizeof(struct tcphdr), &pkt.seg))
-		tcpstate_stat_inc(tn, TCPSTATE_STAT_BAD_OPTIONS);
+	if (unlikely(pkt.seg.flags & TCPSTATE_TH_SYN))
+		tcpstate_syn(tn, skb, state, thoff, hlen, &pkt.seg);
 	tcpstate_count(tn, state, &pkt.seg, !!iph);
 	if (unlikely(tcpstate_csum_check(skb, state)) &&
 	    tcpstate_csum_bad(skb, thoff, iph, ip6h)) {

@@ -239,22 +239,37 @@ void tcpstate_listener_syn(struct tcpstate_net *tn,
 	spin_unlock_bh(&l->lock);
 }
 
+/* The histogram bucket of the flow's handshake time, or -1 if unknown. */
+static int tcpstate_listener_hs_bucket(const struct tcpstate_fsm *fsm)
+{
+	u64 t0 = tcpstate_fsm_time(fsm, TCPSTATE_TS_SYN);
+	u64 t1 = tcpstate_fsm_time(fsm, TCPSTATE_TS_ESTABLISHED);
+
+	if (!t0 || t1 <= t0)
+		return -1;
+	return min_t(u32, ilog2((t1 - t0) / NSEC_PER_USEC | 1),
+		     TCPSTATE_HS_HIST - 1);
+}
+
+static bool tcpstate_server_synced(const struct tcpstate_flow *flow)
+{
+	u8 s = flow->fsm.state[tcpstate_fsm_orig_dir(&flow->fsm) ^ 1];
+
+	return s >= TCPSTATE_S_ESTABLISHED && s <= TCPSTATE_S_TIME_WAIT;
+}
+
+/* The flow left half-open: a handshake, a reset or an expiry. */
 static void tcpstate_listener_done(struct tcpstate_listener *l,
 				   const struct tcpstate_flow *flow)
 {
 	const struct tcpstate_fsm *fsm = &flow->fsm;
-	u64 t0, t1;
-	u32 b;
+	int b;
 
-	if (fsm->flags & TCPSTATE_F_HANDSHAKE) {
+	if (!flow->dead && tcpstate_server_synced(flow)) {
 		WRITE_ONCE(l->handshakes, l->handshakes + 1);
-		t0 = tcpstate_fsm_time(fsm, TCPSTATE_TS_SYN);
-		t1 = tcpstate_fsm_time(fsm, TCPSTATE_TS_ESTABLISHED);
-		if (t0 && t1 > t0) {
-			b = min_t(u32, ilog2((t1 - t0) / NSEC_PER_USEC | 1),
-				  TCPSTATE_HS_HIST - 1);
+		b = tcpstate_listener_hs_bucket(fsm);
+		if (b >= 0)
 			WRITE_ONCE(l->hs_hist[b], l->hs_hist[b] + 1);
-		}
 	} else if (fsm->close_reason == TCPSTATE_CLOSE_RST_CLIENT ||
 		   fsm->close_reason == TCPSTATE_CLOSE_RST_SERVER ||
 		   fsm->close_reason == TCPSTATE_CLOSE_REFUSED) {
@@ -265,12 +280,44 @@ static void tcpstate_listener_done(struct tcpstate_listener *l,
 }
 
 /*
+ * The server had not accepted the third ACK after all (TCPSTATE_EV_UNDONE):
+ * the handshake its entry counted is taken back. A server that refused it
+ * with a RST counts as reset; one back in SYN_RECEIVED is entered again.
+ */
+static void tcpstate_listener_undo(struct tcpstate_net *tn,
+				   struct tcpstate_flow *flow, bool half_open)
+{
+	const union tcpstate_addr *caddr, *saddr;
+	struct tcpstate_listener *l;
+	struct tcpstate_lkey k;
+	__be16 cport, sport;
+	int b;
+
+	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
+	tcpstate_lkey_of(&k, flow->key.family, saddr, sport);
+	l = tcpstate_listener_find(tn, &k);
+	if (!l)
+		return;
+	spin_lock_bh(&l->lock);
+	if (!l->dead && l->handshakes) {
+		WRITE_ONCE(l->handshakes, l->handshakes - 1);
+		b = tcpstate_listener_hs_bucket(&flow->fsm);
+		if (b >= 0 && l->hs_hist[b])
+			WRITE_ONCE(l->hs_hist[b], l->hs_hist[b] - 1);
+		if (!half_open)
+			WRITE_ONCE(l->resets, l->resets + 1);
+	}
+	spin_unlock_bh(&l->lock);
+}
+
+/*
  * A flow's server became SYN_RECEIVED: it counts in its entry now. An
  * entry the GC unlinked after the lookup is looked up again, once; the
  * overflow entry, never unlinked, is the last resort.
  */
 static void tcpstate_listener_enter(struct tcpstate_net *tn,
-				    struct tcpstate_flow *flow, u64 now)
+				    struct tcpstate_flow *flow, bool rtx,
+				    u64 now)
 {
 	struct tcpstate_listener *l;
 	unsigned int tries;
@@ -288,6 +335,8 @@ static void tcpstate_listener_enter(struct tcpstate_net *tn,
 	tcpstate_listener_tick(l, now);
 	l->last_syn = now;
 	WRITE_ONCE(l->synacks, l->synacks + 1);
+	if (rtx)
+		WRITE_ONCE(l->synack_rtx, l->synack_rtx + 1);
 	WRITE_ONCE(l->half_open, l->half_open + 1);
 	WRITE_ONCE(l->half_open_peak, max(l->half_open_peak, l->half_open));
 	flow->listener = l;
@@ -328,17 +377,19 @@ void tcpstate_listener_update(struct tcpstate_net *tn,
 	unsigned int sdir = tcpstate_fsm_orig_dir(&flow->fsm) ^ 1;
 	bool half_open = !flow->dead &&
 			 flow->fsm.state[sdir] == TCPSTATE_S_SYN_RECEIVED;
+	bool rtx = res->kind == TCPSTATE_K_SYNACK &&
+		   (res->events & TCPSTATE_EV_RETRANS);
 
 	lockdep_assert_held(&flow->lock);
+	if (unlikely(res->events & TCPSTATE_EV_UNDONE) && !flow->listener)
+		tcpstate_listener_undo(tn, flow, half_open);
 	if (!flow->listener) {
 		if (half_open)
-			tcpstate_listener_enter(tn, flow, now);
+			tcpstate_listener_enter(tn, flow, rtx, now);
 		return;
 	}
-	if (!half_open || (res->kind == TCPSTATE_K_SYNACK &&
-			   (res->events & TCPSTATE_EV_RETRANS)))
-		tcpstate_listener_leave(tn, flow, !half_open,
-					res->events & TCPSTATE_EV_RETRANS);
+	if (!half_open || rtx)
+		tcpstate_listener_leave(tn, flow, !half_open, rtx);
 }
 
 /*

@@ -520,6 +520,7 @@ static int tcpstate_nl_flow_dump_one(struct sk_buff *skb,
 	bool dead;
 
 	spin_lock_bh(&flow->lock);
+	tcpstate_flow_settle(tcpstate_nl_net(cb->skb), flow, now);
 	dead = flow->dead;
 	tcpstate_nl_flow_read(flow, &f);
 	spin_unlock_bh(&flow->lock);
@@ -611,6 +612,7 @@ static int tcpstate_nl_flow_find(struct tcpstate_net *tn,
 	flow = tcpstate_flow_lookup(tn, &key);
 	if (flow) {
 		spin_lock_bh(&flow->lock);
+		tcpstate_flow_settle(tn, flow, ktime_get_ns());
 		tcpstate_nl_flow_read(flow, f);
 		hit = !flow->dead;
 		spin_unlock_bh(&flow->lock);

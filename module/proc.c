@@ -145,6 +145,7 @@ static void tcpstate_seq_flags(struct seq_file *seq, u32 flags)
 
 static int tcpstate_flows_show(struct seq_file *seq, void *v)
 {
+	struct tcpstate_flow_iter *it = seq->private;
 	const union tcpstate_addr *caddr, *saddr;
 	struct tcpstate_flow *flow = v;
 	char hist[TCPSTATE_HISTORY_MAX];
@@ -158,12 +159,13 @@ static int tcpstate_flows_show(struct seq_file *seq, void *v)
 		return 0;
 	}
 
+	now = ktime_get_ns();
 	spin_lock_bh(&flow->lock);
+	tcpstate_flow_settle(it->tn, flow, now);
 	fsm = flow->fsm;
 	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
 	spin_unlock_bh(&flow->lock);
 
-	now = ktime_get_ns();
 	last = tcpstate_fsm_time(&fsm, TCPSTATE_TS_LAST);
 	c = tcpstate_fsm_orig_dir(&fsm);
 	if (!tcpstate_fsm_history(&fsm, hist, sizeof(hist)))

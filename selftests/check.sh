@@ -29,7 +29,7 @@ done
 # Seconds each suite took here in one of two VMs side by side, each with
 # one vCPU, to balance the lanes.
 declare -A COST=([tracker]=376 [wire]=540 [faults]=216 [netlink]=210 [hostile]=220
-		 [pipeline]=80 [eviction]=45)
+		 [pipeline]=80 [eviction]=45 [corners]=230)
 
 # split SUITE...: LANE[0] and LANE[1], the longest suite first into the
 # lane with less to do.
@@ -63,8 +63,9 @@ show_lane() { cat "$1"; return "$2"; }
 lanes=0
 for i in 0 1; do [ -n "${LANE[i]}" ] && lanes=$((lanes + 1)); done
 if [ "$host" = 1 ]; then
-	ktap_plan $((7 + lanes))
+	ktap_plan $((8 + lanes))
 	ktap_suite fsm-unit make -s -C selftests/unit check
+	ktap_suite fsm-mutants selftests/unit/mutants.sh
 	ktap_suite replay selftests/replay/test_replay.sh
 	ktap_suite static selftests/static.sh
 	ktap_suite build selftests/build.sh

@@ -410,6 +410,50 @@ ktap_suite()
 	fi
 }
 
+# two_hosts: namespaces a and b on a veth pair, a 10.0.1.1 fd00:1::1,
+# b 10.0.1.2 fd00:1::2.
+two_hosts()
+{
+	setup_ns a b
+	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2 fd00:1::1 fd00:1::2
+}
+
+# addresses FAMILY: sets CA (client, a) and SA (server, b) for that family.
+addresses()
+{
+	if [ "$1" = 6 ]; then CA=fd00:1::1 SA=fd00:1::2; else CA=10.0.1.1 SA=10.0.1.2; fi
+}
+
+# drop_acks NS PORT [input]: segments to PORT carrying neither SYN, FIN nor
+# RST are dropped as they leave NS, before tcpstate's egress hook sees
+# them; with `input`, as they reach NS's sockets, after its ingress hook.
+drop_acks()
+{
+	local hook=${3:-output}
+	ip netns exec "$1" nft -f - <<-NFT
+	table inet t {
+		chain c {
+			type filter hook $hook priority 0;
+			tcp dport $2 tcp flags & (fin|syn|rst) == 0 drop
+		}
+	}
+	NFT
+}
+
+# listener_field NS PORT NAME: one column of the listeners line.
+listener_field()
+{
+	ip netns exec "$1" awk -v p="$2" -v k="$3" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) c = i; next }
+		$3 == p { print $c }' /proc/net/tcpstate/listeners
+}
+
+# syn_recv_count NS PORT: requests in NS's SYN queue for PORT, by ss.
+syn_recv_count()
+{
+	ip netns exec "$1" ss -Htan state syn-recv "sport = :$2" | wc -l
+}
+
 # listening NS PORT: a TCP socket listens on PORT in NS.
 listening()
 {

@@ -13,6 +13,7 @@ Reads commands from the FIFO given as argv[1], one per line, and appends
   close ID                        abort ID (SO_LINGER 0: send a RST)
   port ID                         (writes "<n> ok PORT": the local port)
   listen_tfo ID ADDR PORT         a listener that takes TCP Fast Open
+  listen_defer ID ADDR PORT SECS  a listener with TCP_DEFER_ACCEPT SECS
   connect_tfo ID ADDR PORT NBYTES connect with NBYTES in the SYN
                                   (MSG_FASTOPEN: the kernel sends them
                                   there once it holds a cookie)
@@ -57,6 +58,14 @@ def run(socks, args):
         s = socket.socket(family_of(args[2]), socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
+        s.bind((args[2], int(args[3])))
+        s.listen(128)
+        socks[sid] = s
+    elif cmd == "listen_defer":
+        s = socket.socket(family_of(args[2]), socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT,
+                     int(args[4]))
         s.bind((args[2], int(args[3])))
         s.listen(128)
         socks[sid] = s

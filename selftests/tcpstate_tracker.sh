@@ -11,38 +11,12 @@ source "$(dirname "$0")/lib.sh"
 SYNFLOOD="$SELFTESTS/../build/synflood"
 TCPGEN="$SELFTESTS/tcpgen.py"
 
-# drop_acks NS PORT: segments to PORT carrying neither SYN, FIN nor RST are
-# dropped as they leave NS, before tcpstate's egress hook sees them.
-drop_acks()
-{
-	ip netns exec "$1" nft -f - <<-NFT
-	table inet t {
-		chain out {
-			type filter hook output priority 0;
-			tcp dport $2 tcp flags & (fin|syn|rst) == 0 drop
-		}
-	}
-	NFT
-}
-
 # snmp NS FIELD: a Tcp: field of /proc/net/snmp (gauges nstat leaves out).
 snmp()
 {
 	ip netns exec "$1" awk -v k="$2" '/^Tcp:/ {
 		if (!n) { for (i = 1; i <= NF; i++) c[$i] = i; n = 1 }
 		else print $c[k] }' /proc/net/snmp
-}
-
-two_hosts()
-{
-	setup_ns a b
-	veth_pair "$a" 10.0.1.1 "$b" 10.0.1.2 fd00:1::1 fd00:1::2
-}
-
-# addresses FAMILY: sets CA (client) and SA (server) for that family.
-addresses()
-{
-	if [ "$1" = 6 ]; then CA=fd00:1::1 SA=fd00:1::2; else CA=10.0.1.1 SA=10.0.1.2; fi
 }
 
 # Both local endpoints of client port $CP to server port $SP, as ss says.
@@ -247,14 +221,6 @@ linger_abort()
 test_abort_v4() { linger_abort 4; }
 test_abort_v6() { linger_abort 6; }
 
-# listener_field NS PORT NAME: one column of the listeners line.
-listener_field()
-{
-	ip netns exec "$1" awk -v p="$2" -v k="$3" '
-		NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) c = i; next }
-		$3 == p { print $c }' /proc/net/tcpstate/listeners
-}
-
 # synack_rtx_stable NS: nstat and tcpstate read with no retransmission
 # in between; the values land in RTX_NSTAT and RTX_TCPSTATE.
 synack_rtx_stable()
@@ -262,11 +228,6 @@ synack_rtx_stable()
 	RTX_NSTAT=$(nstat_abs "$1" TcpExtTCPSynRetrans)
 	RTX_TCPSTATE=$(listener_field "$1" 8008 synack_rtx)
 	[ "$RTX_NSTAT" = "$(nstat_abs "$1" TcpExtTCPSynRetrans)" ]
-}
-
-syn_recv_count()
-{
-	ip netns exec "$1" ss -Htan state syn-recv "sport = :$2" | wc -l
 }
 
 # The client's final ACKs are dropped as they leave it: the server holds

@@ -13,9 +13,10 @@
  *
  * A summary of the packets read goes to stderr, so that -j output stays
  * one JSON array. Packets fall in exactly one of: tcp (tracked), non_tcp,
- * malformed (truncated or inconsistent headers or TCP options; never
- * read past the captured bytes), fragments (IP fragments of TCP, first or
- * not: a segment seen in part is not tracked).
+ * malformed (truncated or inconsistent headers; never read past the
+ * captured bytes), fragments (IP fragments of TCP, first or not: a segment
+ * seen in part is not tracked). A SYN whose options have a bad length is
+ * tracked, as in the module, and counted in bad_options too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,6 +49,7 @@ struct bytes {
 struct packet {
 	struct ts_tuple t;	/* [0] source, [1] destination */
 	struct tcpstate_seg seg;
+	bool bad_options;	/* a SYN option with a bad length */
 };
 
 struct rp_flow {
@@ -64,6 +66,7 @@ struct rp_stats {
 	uint64_t non_tcp;
 	uint64_t malformed;
 	uint64_t fragments;
+	uint64_t bad_options;
 	uint64_t invalid;	/* segments the fsm found invalid */
 	uint64_t reused;	/* new incarnations */
 	uint64_t expired;
@@ -94,58 +97,6 @@ static uint32_t get32(const uint8_t *p)
 
 /* ---- parsing: every read is checked against cap ---- */
 
-static void tcp_option(const uint8_t *o, size_t len, struct tcpstate_seg *seg)
-{
-	switch (o[0]) {
-	case 2:
-		if (len == 4) {
-			seg->mss = get16(o + 2);
-			seg->opt |= TCPSTATE_OPT_MSS;
-		}
-		break;
-	case 3:
-		if (len == 3) {
-			seg->wscale = o[2];
-			seg->opt |= TCPSTATE_OPT_WSCALE;
-		}
-		break;
-	case 4:
-		if (len == 2)
-			seg->opt |= TCPSTATE_OPT_SACK_PERM;
-		break;
-	case 8:
-		if (len == 10) {
-			seg->tsval = get32(o + 2);
-			seg->tsecr = get32(o + 6);
-			seg->opt |= TCPSTATE_OPT_TS;
-		}
-		break;
-	}
-}
-
-/* Options of a known kind but odd length are ignored, as Linux does. */
-static bool tcp_options(const uint8_t *o, size_t len, struct tcpstate_seg *seg)
-{
-	size_t i = 0, olen;
-
-	while (i < len) {
-		if (o[i] == 0)		/* end of option list */
-			break;
-		if (o[i] == 1) {	/* no-operation */
-			i++;
-			continue;
-		}
-		if (len - i < 2)
-			return false;
-		olen = o[i + 1];
-		if (olen < 2 || olen > len - i)
-			return false;
-		tcp_option(o + i, olen, seg);
-		i += olen;
-	}
-	return true;
-}
-
 /* b: the TCP segment, b.wire its length by the IP header. */
 static enum verdict parse_tcp(struct bytes b, struct packet *pk)
 {
@@ -165,8 +116,10 @@ static enum verdict parse_tcp(struct bytes b, struct packet *pk)
 	seg->win = get16(b.p + 14);
 	seg->len = (uint32_t)(b.wire - hl);
 	seg->pkts = 1;
-	if (!tcp_options(b.p + 20, hl - 20, seg))
-		return P_MALFORMED;
+	/* as the module: a SYN's bad option is counted, the SYN tracked */
+	if ((seg->flags & TCPSTATE_TH_SYN) &&
+	    !tcpstate_parse_options(b.p + 20, (unsigned int)(hl - 20), seg))
+		pk->bad_options = true;
 	return P_TCP;
 }
 
@@ -178,6 +131,9 @@ static enum verdict parse_ipv4(struct bytes b, struct packet *pk)
 		return P_MALFORMED;
 	ihl = (size_t)(b.p[0] & 0xf) * 4;
 	tot = get16(b.p + 2);
+	/* a segmentation offload's capture leaves the total length 0 */
+	if (!tot)
+		tot = b.wire;
 	if (ihl < 20 || ihl > b.cap || tot < ihl || tot > b.wire)
 		return P_MALFORMED;
 	if (b.p[9] != IPPROTO_TCP_)
@@ -587,6 +543,7 @@ static int replay_packet(struct replay *r, int dlt,
 		break;
 	}
 	r->st.tcp++;
+	r->st.bad_options += pk.bad_options;
 	pk.seg.tstamp = pcap_ns(h);
 	if (pk.seg.tstamp > r->now)
 		r->now = pk.seg.tstamp;
@@ -654,10 +611,10 @@ static void replay_summary(const struct replay *r)
 
 	fprintf(stderr, "%s: replay: %s: packets %" PRIu64 " tcp %" PRIu64
 		" non_tcp %" PRIu64 " malformed %" PRIu64 " fragments %" PRIu64
-		" invalid %" PRIu64 " flows %zu reused %" PRIu64
-		" expired %" PRIu64 "\n", prog, r->file, s->packets, s->tcp,
-		s->non_tcp, s->malformed, s->fragments, s->invalid, r->ndone,
-		s->reused, s->expired);
+		" bad_options %" PRIu64 " invalid %" PRIu64 " flows %zu reused %"
+		PRIu64 " expired %" PRIu64 "\n", prog, r->file, s->packets,
+		s->tcp, s->non_tcp, s->malformed, s->fragments, s->bad_options,
+		s->invalid, r->ndone, s->reused, s->expired);
 }
 
 static int replay_usage(FILE *f)

@@ -16,6 +16,10 @@ static unsigned char allowed[TCPSTATE_S_MAX][TCPSTATE_S_MAX];
  * promotion (entry T_MS) is NONE -> ESTABLISHED, simultaneous open makes
  * the SYN sender NONE -> SYN_RECEIVED (a SYN-ACK row pair), expiry and new
  * incarnations only go to CLOSED from states whose RST entry is CLOSED.
+ * Moves back are the pairs of tcpstate_fsm_back. A server that refused the
+ * third ACK and then sends a segment accepted it first: in one step it
+ * goes from SYN_RECEIVED through ESTABLISHED or CLOSE_WAIT to what its
+ * segment makes it.
  */
 void unit_build_allowed(void)
 {
@@ -32,6 +36,23 @@ void unit_build_allowed(void)
 				else if (e == TCPSTATE_T_MS)
 					allowed[s][TCPSTATE_S_ESTABLISHED] = 1;
 			}
+	for (k = 0; k < TCPSTATE_K_MAX; k++) {
+		static const u8 via[] = {
+			TCPSTATE_S_ESTABLISHED, TCPSTATE_S_CLOSE_WAIT,
+		};
+
+		for (s = 0; s < 2; s++) {
+			e = tcpstate_fsm_trans[TCPSTATE_VIEW_SENDER][k][via[s]];
+			if (e < TCPSTATE_S_MAX)
+				allowed[TCPSTATE_S_SYN_RECEIVED][e] = 1;
+		}
+	}
+	for (k = 0; k < TCPSTATE_AGAIN_MAX; k++)
+		for (s = 0; s < TCPSTATE_S_MAX; s++) {
+			e = tcpstate_fsm_back[k][s];
+			if (e < TCPSTATE_S_MAX)
+				allowed[s][e] = 1;
+		}
 }
 
 int unit_allowed(unsigned int from, unsigned int to)

@@ -70,6 +70,7 @@ static void make_seg(const unsigned char *rec, const struct tcpstate_fsm *fsm,
 	seg->opt = rec[5] & 0xf;
 	seg->wscale = rec[5] >> 4;
 	seg->mss = 1460;
+	seg->sflags = rec[15] & 0x80 ? TCPSTATE_SEG_NO_SOCK : 0;
 }
 
 static void do_seg(struct tcpstate_fsm *fsm, const unsigned char *rec, u64 now)
@@ -114,6 +115,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		now = now + dt < (1ULL << 62) ? now + dt : 1ULL << 62;
 		before = fsm;
 		switch (op) {
+		case 4:
+			tcpstate_fsm_socket(&fsm, rec[15] % TCPSTATE_S_MAX, now,
+					    &res);
+			verify(&fsm, &before, &res);
+			break;
 		case 5:
 			tcpstate_fsm_expire(&fsm, now, rec[15] & 1 ?
 					    &short_timeouts :

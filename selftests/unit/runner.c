@@ -83,6 +83,7 @@ static void make_seg(const struct run *r, const struct step *st, u64 now,
 	seg->pkts = st->pkts;
 	seg->opt = st->opt;
 	seg->wscale = st->wscale;
+	seg->sflags = st->nosock ? TCPSTATE_SEG_NO_SOCK : 0;
 }
 
 static int check_states(struct run *r, unsigned int i, u8 cst, u8 sst,
@@ -149,6 +150,12 @@ static int run_step(struct run *r, unsigned int i, u64 now)
 			return fail(r, i, "expire returned %d", e);
 		if (!!(res.events & TCPSTATE_EV_EXPIRED) != e)
 			return fail(r, i, "EXPIRED event does not match");
+		err = unit_check(&r->fsm, &before, &res);
+		if (err)
+			return fail(r, i, "%s", err);
+		break;
+	case OP_SOCK:
+		tcpstate_fsm_socket(&r->fsm, st->reason, now, &res);
 		err = unit_check(&r->fsm, &before, &res);
 		if (err)
 			return fail(r, i, "%s", err);
@@ -339,7 +346,8 @@ void unit_seed_record(unsigned char rec[FUZZ_REC], const struct step *st,
 	while (t < 15 && (dt >> (t * 3 + 6)) > 0xffff)
 		t++;
 	memset(rec, 0, FUZZ_REC);
-	rec[0] = dir | (st->op == OP_SEG ? 0 : st->op == OP_EXPIRE ? 5 : 6) << 1 |
+	rec[0] = dir | (st->op == OP_SEG ? 0 : st->op == OP_EXPIRE ? 5 :
+			st->op == OP_SOCK ? 4 : 6) << 1 |
 		 t << 4;
 	rec[1] = st->flags;
 	rec[2] = (dt >> (t * 3 + 6)) & 0xff;
@@ -355,7 +363,7 @@ void unit_seed_record(unsigned char rec[FUZZ_REC], const struct step *st,
 	rec[12] = st->zwin ? 0 : 0xff;
 	rec[13] = st->zwin ? 0 : 0xff;
 	rec[14] = st->pkts;
-	rec[15] = st->reason;
+	rec[15] = st->reason | (st->nosock ? 0x80 : 0);
 }
 
 static void write_seed(const char *dir, const struct scenario *sc)
@@ -418,6 +426,51 @@ static int test_names(char *err, size_t size)
 	return 0;
 }
 
+/* The one option parser the module and replay share, Linux's rules. */
+static int test_options(char *err, size_t size)
+{
+	static const struct {
+		const char *what;
+		unsigned char len, bytes[40];
+		bool ok;
+		u8 opt, wscale;
+		u16 mss;
+	} c[] = {
+		{ "mss, sack, ts, nop, wscale", 20,
+		  { 2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7 },
+		  true, TCPSTATE_OPT_MSS | TCPSTATE_OPT_SACK_PERM | TCPSTATE_OPT_TS |
+		  TCPSTATE_OPT_WSCALE, 7, 1460 },
+		{ "eol ends the list", 8, { 2, 4, 1, 0, 0, 3, 3, 7 }, true,
+		  TCPSTATE_OPT_MSS, 0, 256 },
+		{ "known option, other length: skipped", 9,
+		  { 2, 3, 5, 3, 4, 9, 9, 4, 2 }, true, TCPSTATE_OPT_SACK_PERM, 0, 0 },
+		{ "length 0 ends parsing", 7, { 4, 2, 2, 0, 5, 0xb4, 0 }, false,
+		  TCPSTATE_OPT_SACK_PERM, 0, 0 },
+		{ "length 1", 4, { 1, 1, 3, 1 }, false, 0, 0, 0 },
+		{ "runs past the header", 4, { 8, 10, 0, 0 }, false, 0, 0, 0 },
+		{ "no room for a length", 4, { 1, 1, 1, 3 }, false, 0, 0, 0 },
+		{ "40 bytes of nops then nothing", 40, { 1, 1, 1, 1, 1, 1, 1, 1,
+		  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 }, true, 0, 0, 0 },
+	};
+	struct tcpstate_seg seg;
+	unsigned int i;
+	bool ok;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memset(&seg, 0, sizeof(seg));
+		ok = tcpstate_parse_options(c[i].bytes, c[i].len, &seg);
+		if (ok != c[i].ok || seg.opt != c[i].opt ||
+		    ((seg.opt & TCPSTATE_OPT_WSCALE) && seg.wscale != c[i].wscale) ||
+		    ((seg.opt & TCPSTATE_OPT_MSS) && seg.mss != c[i].mss)) {
+			snprintf(err, size, "%s: ok %d opt %#x wscale %u mss %u",
+				 c[i].what, ok, seg.opt, seg.wscale, seg.mss);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int test_sizeof(char *err, size_t size)
 {
 	if (sizeof(struct tcpstate_fsm) > 104)
@@ -462,6 +515,7 @@ int main(int argc, char **argv)
 	} extra[] = {
 		{ "sizeof_fsm_within_104_bytes", test_sizeof },
 		{ "name_tables", test_names },
+		{ "option_parser", test_options },
 		{ "history_never_overflows", test_history_overflow },
 	};
 	unsigned int ngen = unit_gen_scenarios(gen, 64);

@@ -13,7 +13,7 @@
 
 enum { C = 0, S = 1 };		/* endpoints */
 
-enum { OP_SEG, OP_EXPIRE, OP_CLOSE };
+enum { OP_SEG, OP_EXPIRE, OP_CLOSE, OP_SOCK };
 
 /* step.ev/noev: transition of the client / server endpoint */
 #define EV_TC	(1U << 16)
@@ -52,6 +52,7 @@ struct step {
 	unsigned char inv;	/* expected invalid reason */
 	unsigned char zwin;	/* advertise a zero window */
 	unsigned char opt, wscale;
+	unsigned char nosock;	/* sent with no socket: a SYN cookie */
 	unsigned char expired;	/* OP_EXPIRE: must (1) or must not (0) */
 	unsigned short pkts;
 	unsigned int seq, ack;	/* relative */
@@ -78,6 +79,9 @@ struct scenario {
 	{ .op = OP_EXPIRE, .dt_us = (unsigned long long)(secs) * 1000000, \
 	  .cst = (c), .sst = (sv), .expired = (e) }
 #define CLOSE(r, c, sv) { .op = OP_CLOSE, .reason = (r), .cst = (c), .sst = (sv) }
+/* the server's socket is seen in state `st` (tcpstate_fsm_socket()) */
+#define SOCK(st, c, sv, ...) \
+	{ .op = OP_SOCK, .reason = (st), .cst = (c), .sst = (sv), __VA_ARGS__ }
 
 #define STEPS(...) ((const struct step[]){ __VA_ARGS__ })
 #define SCEN(n, exp, ...) \

@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mutants.sh: each rule of module/fsm.c that the scenarios claim to prove
+# is taken out of a copy of fsm.c in turn; the scenario runner built from
+# that copy must fail. A mutant that passes names a rule no scenario
+# holds up. A mutant whose text is no longer in fsm.c fails too: the list
+# follows the code.
+cd "$(dirname "$0")" || exit 1
+source ../lib.sh
+
+B=build/mutants
+FSM=../../module/fsm.c
+mkdir -p "$B/module" "$B/include/uapi"
+cp ../../module/fsm.h "$B/module/"
+cp ../../include/uapi/tcpstate.h "$B/include/uapi/"
+
+# mutant NAME: the runner built with MUT_OLD replaced by MUT_NEW fails.
+mutant()
+{
+	local out
+	python3 - "$FSM" "$B/module/fsm.c" <<-EOF || fail "text not found in fsm.c"
+	import sys
+	s = open(sys.argv[1]).read()
+	old, new = '''$MUT_OLD''', '''$MUT_NEW'''
+	if s.count(old) != 1:
+	    sys.exit(1)
+	open(sys.argv[2], 'w').write(s.replace(old, new))
+	EOF
+	gcc -std=gnu11 -O0 -w -o "$B/runner" runner.c scenarios.c check.c \
+		"$B/module/fsm.c" || fail "mutant does not build"
+	out=$("$B/runner" | tail -n 1)
+	echo "  $out"
+	case "$out" in
+	*" passed, 0 failed") fail "the scenarios pass without this rule" ;;
+	esac
+}
+
+m() { MUT_OLD=$2 MUT_NEW=$3; run_test "$1" mutant; }
+
+TESTS=()
+ktap_plan 16
+m no_moving_back \
+	'if (s == SIV || (fsm->flags & TCPSTATE_F_ENDED))' \
+	'if (1)'
+m moving_back_after_other_segments \
+	'((fsm->flags & TCPSTATE_F_SIMOPEN) || !only_syn_sent(fsm, d)))' \
+	'(fsm->flags & TCPSTATE_F_SIMOPEN))'
+m ended_record_moves_back \
+	'if (s == SIV || (fsm->flags & TCPSTATE_F_ENDED))' \
+	'if (s == SIV)'
+m fin_again_ignores_its_ack \
+	'kind == TCPSTATE_K_FIN_ACKS ?' \
+	'1 ?'
+m refused_server_hears_the_client \
+	'	    kind != TCPSTATE_K_RST)
+		rn = fsm->state[p];' \
+	'	    kind != TCPSTATE_K_RST)
+		(void)0;'
+m refused_server_acking_fin_not_close_wait \
+	'set_state(fsm, d, fin ? SCW : SES, res);' \
+	'set_state(fsm, d, SES, res);'
+m rst_without_ack_not_a_refusal \
+	'	if (rst_refuses_ack(fsm, seg, d))
+		res->events |= TCPSTATE_EV_UNDONE;' \
+	''
+m cookie_server_holds_a_request \
+	'	    (seg->sflags & TCPSTATE_SEG_NO_SOCK))
+		sn = SNO;' \
+	'	    (seg->sflags & TCPSTATE_SEG_NO_SOCK))
+		(void)0;'
+m cookie_again_counted_as_retransmission \
+	'	if (seg->sflags & TCPSTATE_SEG_NO_SOCK)
+		return FSM_DONE;' \
+	''
+m cookie_takes_any_ack \
+	'if (fsm->state[p] == SSR || cookie_sent(fsm, p))' \
+	'if (fsm->state[p] == SSR)'
+m synack_reusing_isn_not_a_new_connection \
+	'	    (kind == TCPSTATE_K_SYNACK &&
+	     synack_new_incarnation(fsm, seg, d))) {' \
+	'	    0) {'
+m new_connection_without_its_syn \
+	'	restart_syn(fsm, opt, seg, &first);' \
+	'	res_init(fsm, &first, TCPSTATE_K_SYN);'
+m rst_at_syn_sequence_refused \
+	'!(fsm->hist & HIST_SEQ(p)) && seg->seq == fsm->isn[d])' \
+	'0)'
+m request_socket_ignored \
+	'	if (state == SSR && move_back(fsm, s, TCPSTATE_AGAIN_SYNACK, res)) {' \
+	'	if (0) {'
+m socket_trusted_at_once \
+	'	if ((now >> 24) < last_units(fsm) + 2 || state == was)' \
+	'	if (state == was)'
+m dropped_request_kept \
+	'	if (state == SCL) {' \
+	'	if (0) {'
+ktap_finish
