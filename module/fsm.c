@@ -669,12 +669,31 @@ static bool move_back(struct tcpstate_fsm *fsm, unsigned int d,
 #define FSM_OK		0	/* go on to the table */
 #define FSM_DONE	0xff	/* retransmission counted, nothing else */
 
+/*
+ * A SYN captured after the SYN-ACK that answers it (a capture's order,
+ * not the wire's): isn[d] holds that SYN-ACK's ack, or d's first sequence
+ * number after it. Recorded, as Zeek does; nothing moves.
+ */
+static bool late_syn(struct tcpstate_fsm *fsm, const struct tcpstate_seg *seg,
+		     unsigned int d)
+{
+	if (!(fsm->flags & TCPSTATE_F_MIDSTREAM) ||
+	    !(fsm->hist & HB(d ^ 1, H_H)) || d != tcpstate_fsm_orig_dir(fsm) ||
+	    seg->seq + 1 != fsm->isn[d])
+		return false;
+	if (!(fsm->hist & HIST_SEQ(d)))
+		fsm->end[d] = seg->seq + 1;
+	fsm->isn[d] = seg->seq;
+	hist_add(fsm, d, H_S);
+	return true;
+}
+
 static unsigned int check_syn(struct tcpstate_fsm *fsm,
 			      const struct tcpstate_seg *seg, unsigned int d,
 			      struct tcpstate_result *res)
 {
 	if (!(fsm->hist & HB(d, H_S)))
-		return FSM_OK;
+		return late_syn(fsm, seg, d) ? FSM_DONE : FSM_OK;
 	if (seg->seq != fsm->isn[d])
 		return TCPSTATE_INV_UNEXPECTED;
 	fsm->syn_rtx = sat8_inc(fsm->syn_rtx);
@@ -885,6 +904,9 @@ static void apply_synack(struct tcpstate_fsm *fsm,
 		fsm->isn[d] = seg->seq;
 		fsm->end[d] = seg->seq + 1 + seg->len;
 	}
+	/* a SYN not seen: what the peer sends next starts at this ack */
+	if (!(fsm->hist & HIST_SEQ(d ^ 1)))
+		fsm->isn[d ^ 1] = seg->ack;
 	set_opts(fsm, d, seg);
 	hist_add(fsm, d, H_H);
 }

@@ -11,6 +11,20 @@
 source "$(dirname "$0")/lib.sh"
 SYNFLOOD="$SELFTESTS/../build/synflood"
 
+# hosts: two_hosts, where no flow times out while the test looks (a
+# slow kernel takes minutes over a test; a client stays ESTABLISHED for
+# as long as its server holds it half-open, or longer).
+hosts()
+{
+	local ns
+	two_hosts
+	for ns in "$a" "$b"; do
+		config_set "$ns" timeout_syn_recv_ms 600000 \
+			timeout_syn_sent_ms 600000 timeout_closed_ms 600000 \
+			timeout_time_wait_ms 600000
+	done
+}
+
 # listener_or_0 NS PORT NAME: listener_field, 0 when there is no line
 # (nothing was ever half-open there).
 listener_or_0()
@@ -84,8 +98,7 @@ accept_queue_full()
 	local i
 	addresses "$1"
 	SP=8020
-	two_hosts
-	keep_ended_flows "$a" "$b"
+	hosts
 	ip netns exec "$b" sysctl -qw net.ipv4.tcp_syncookies=0
 	ip netns exec "$b" sysctl -qw net.ipv4.tcp_synack_retries=6
 	ip netns exec "$b" sysctl -qw net.ipv4.tcp_abort_on_overflow="$2"
@@ -145,7 +158,7 @@ test_final_ack_dropped()
 {
 	addresses 4
 	SP=8021
-	two_hosts
+	hosts
 	ip netns exec "$b" sysctl -qw net.ipv4.tcp_synack_retries=6
 	drop_acks "$b" $SP input
 	ctl_start srv "$b"
@@ -169,7 +182,7 @@ test_defer_accept()
 {
 	addresses 4
 	SP=8025
-	two_hosts
+	hosts
 	ctl_start srv "$b"
 	ctl_start cli "$a"
 	ctl srv listen_defer l "$SA" $SP 30
@@ -193,7 +206,7 @@ test_synack_blackholed()
 {
 	addresses 4
 	SP=8022
-	two_hosts
+	hosts
 	ip netns exec "$a" nft -f - <<-NFT
 	table inet t {
 		chain in {
@@ -220,7 +233,7 @@ test_syn_cookies_forced()
 {
 	addresses 4
 	SP=8023
-	two_hosts
+	hosts
 	ip netns exec "$b" sysctl -qw net.ipv4.tcp_syncookies=2
 	ctl_start srv "$b"
 	ctl_start cli "$a"
@@ -245,7 +258,7 @@ test_syn_cookies_flood()
 	[ -x "$SYNFLOOD" ] || fail "$SYNFLOOD is not built"
 	addresses 4
 	SP=8024
-	two_hosts
+	hosts
 	ip netns exec "$b" sysctl -qw net.ipv4.tcp_syncookies=1
 	# the SYN-ACKs go back to a, which is no 10.9/16 host and drops them
 	ip -n "$a" route add 10.9.0.0/16 dev veth0

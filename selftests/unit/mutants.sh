@@ -39,7 +39,7 @@ mutant()
 m() { MUT_OLD=$2 MUT_NEW=$3; run_test "$1" mutant; }
 
 TESTS=()
-ktap_plan 16
+ktap_plan 17
 m no_moving_back \
 	'if (s == SIV || (fsm->flags & TCPSTATE_F_ENDED))' \
 	'if (1)'
@@ -95,4 +95,7 @@ m socket_trusted_at_once \
 m dropped_request_kept \
 	'	if (state == SCL) {' \
 	'	if (0) {'
+m late_syn_refused \
+	'		return late_syn(fsm, seg, d) ? FSM_DONE : FSM_OK;' \
+	'		return FSM_OK;'
 ktap_finish
