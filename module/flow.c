@@ -78,8 +78,10 @@ void tcpstate_flow_endpoints(const struct tcpstate_flow *flow,
 			     const union tcpstate_addr **caddr, __be16 *cport,
 			     const union tcpstate_addr **saddr, __be16 *sport)
 {
-	unsigned int c = flow->dir0 ^ tcpstate_fsm_orig_dir(&flow->fsm);
+	unsigned int c;
 
+	lockdep_assert_held(&flow->lock);
+	c = flow->dir0 ^ tcpstate_fsm_orig_dir(&flow->fsm);
 	*caddr = &flow->key.addr[c];
 	*cport = flow->key.port[c];
 	*saddr = &flow->key.addr[c ^ 1];

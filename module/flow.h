@@ -91,10 +91,10 @@ enum tcpstate_class {
 struct tcpstate_flow {
 	struct rhash_head node;
 	struct tcpstate_key key;
-	spinlock_t lock;	/* fsm, dead, listener */
-	u8 dir0;		/* key side that sent the first segment */
+	spinlock_t lock;	/* fsm, dir0, dead, listener */
+	u8 dir0:1;		/* key side that sent the first segment */
+	u8 dead:1;		/* unlinked or being unlinked */
 	u8 class;		/* enum tcpstate_class; under its evict lock */
-	u8 dead;		/* unlinked or being unlinked */
 	u16 cpu;		/* whose tcpstate_evict lists it goes on */
 	/* the entry whose half-open count includes this flow, or NULL */
 	struct tcpstate_listener *listener;
@@ -104,6 +104,10 @@ struct tcpstate_flow {
 	};
 	struct tcpstate_fsm fsm;
 };
+
+/* Three cache lines, where a spinlock is a word (no lock debugging). */
+static_assert(sizeof(spinlock_t) > 4 || sizeof(struct tcpstate_flow) <= 192,
+	      "struct tcpstate_flow over three cache lines");
 
 /*
  * rhashtable_walk_start(), then, if the element the walk stopped at was

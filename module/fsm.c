@@ -357,8 +357,11 @@ static unsigned int seg_kind(u8 flags)
 		return TCPSTATE_K_FIN;
 	case TCPSTATE_TH_ACK:
 		return TCPSTATE_K_ACK;
+	/* Linux checks RST before FIN (tcp_validate_incoming()): a reset */
 	case TCPSTATE_TH_RST:
 	case TCPSTATE_TH_RST | TCPSTATE_TH_ACK:
+	case TCPSTATE_TH_RST | TCPSTATE_TH_FIN:
+	case TCPSTATE_TH_RST | TCPSTATE_TH_FIN | TCPSTATE_TH_ACK:
 		return TCPSTATE_K_RST;
 	}
 	return TCPSTATE_K_INVALID;
@@ -790,11 +793,9 @@ static unsigned int check_rst(const struct tcpstate_fsm *fsm,
 #define FSM_WIN_MIN	0x10000U
 
 /*
- * How far the receiver lets the sender go, either way from the sender's
- * highest sequence end: its last window, scaled, at least 64 KB. The fsm
- * keeps no acks (the fast path would have to store each one); end[] is
- * never below a valid ack, so measuring from it is the generous side.
- * A receiver whose SYN we missed may scale by anything: assume the most.
+ * How far the receiver lets the sender go: its last window, scaled, at
+ * least 64 KB. A receiver whose SYN we missed may scale by anything:
+ * assume the most.
  */
 static u32 rcv_window(const struct tcpstate_fsm *fsm, unsigned int rcv)
 {
@@ -812,21 +813,33 @@ static u32 rcv_window(const struct tcpstate_fsm *fsm, unsigned int rcv)
 }
 
 /*
+ * Does ack[dir] hold dir's highest ack, one to measure by? Not on a flow
+ * picked up mid-stream until it is trusted: the ack kept may be forged.
+ */
+static bool ack_known(const struct tcpstate_fsm *fsm, unsigned int dir)
+{
+	return (fsm->acked & (1U << dir)) && tcpstate_fsm_trusted(fsm);
+}
+
+/*
  * tcp_sequence() from the wire: the segment, FIN included, must end
- * within the receiver's window of the sender's snd_nxt. Far ahead is a
- * forgery (it would make the real next bytes look retransmitted); far
- * behind is not even a retransmission.
+ * within the receiver's window, which starts at its rcv_nxt: the highest
+ * ack it sent (the sender's snd_nxt until it acked anything). Far ahead
+ * is a forgery: it would make the real next bytes look retransmitted.
+ * Ending a window or more behind the sender's snd_nxt, it is not even a
+ * retransmission.
  */
 static bool in_window(const struct tcpstate_fsm *fsm,
 		      const struct tcpstate_seg *seg, unsigned int d)
 {
 	u32 seg_end = seg->seq + seg->len + !!(seg->flags & TCPSTATE_TH_FIN);
-	u32 end = fsm->end[d], wnd;
+	u32 end = fsm->end[d], left, wnd;
 
 	if (!(fsm->hist & HIST_SEQ(d)) || !(fsm->hist & HIST_SEQ(d ^ 1)))
 		return true;	/* no sequence or no window to measure by */
+	left = ack_known(fsm, d ^ 1) ? fsm->ack[d ^ 1] : end;
 	wnd = rcv_window(fsm, d ^ 1);
-	return !seq_after(seg_end, end + wnd) && !seq_before(seg_end, end - wnd);
+	return !seq_after(seg_end, left + wnd) && !seq_before(seg_end, end - wnd);
 }
 
 /* Did p answer a SYN with a cookie, holding nothing (still NONE)? */
@@ -842,7 +855,8 @@ static bool cookie_sent(const struct tcpstate_fsm *fsm, unsigned int p)
  * (tcp_check_req()), as a cookie is checked, which is acks_syn()'s range
  * while the server sent nothing else; a full socket (simultaneous open,
  * Fast Open having sent data) tcp_ack()'s range, the same test. Any
- * other receiver drops a segment acking what it never sent (tcp_ack()),
+ * other receiver drops a segment acking what it never sent, or more than
+ * a window below the sender's highest ack (tcp_ack(), RFC 5961 5.2),
  * data and FIN included.
  */
 static unsigned int check_data(const struct tcpstate_fsm *fsm,
@@ -858,7 +872,29 @@ static unsigned int check_data(const struct tcpstate_fsm *fsm,
 						    TCPSTATE_INV_BAD_ACK;
 	if (seq_after(seg->ack, fsm->end[p]) && (fsm->hist & HIST_SEQ(p)))
 		return TCPSTATE_INV_ACK_UNSENT;
+	if (seq_before(seg->ack, fsm->ack[d]) && ack_known(fsm, d) &&
+	    seq_before(seg->ack, fsm->ack[d] - rcv_window(fsm, d)))
+		return TCPSTATE_INV_ACK_OLD;
 	return FSM_OK;
+}
+
+/*
+ * The highest ack each direction sent: its peer's snd_una once delivered.
+ * Kept once the peer's sequence space is known, and never beyond what the
+ * peer sent (end[peer]: the fast path relies on it; a SYN-ACK in a flow
+ * picked up mid-stream is not checked before). Until a mid-stream flow
+ * is trusted, the last one: a forged first ack must not stay.
+ */
+static void note_ack(struct tcpstate_fsm *fsm, const struct tcpstate_seg *seg,
+		     unsigned int d)
+{
+	if (!(seg->flags & TCPSTATE_TH_ACK) || !(fsm->hist & HIST_SEQ(d ^ 1)) ||
+	    seq_after(seg->ack, fsm->end[d ^ 1]))
+		return;
+	if (ack_known(fsm, d) && !seq_after(seg->ack, fsm->ack[d]))
+		return;
+	fsm->ack[d] = seg->ack;
+	fsm->acked |= 1U << d;
 }
 
 static bool agreed(const struct tcpstate_fsm *fsm)
@@ -885,11 +921,25 @@ static u8 table(const struct tcpstate_fsm *fsm, unsigned int view,
 	return s != SMS ? s : midstream_state(fsm, dir);
 }
 
+/*
+ * d's sequence space starts at its SYN or SYN-ACK: acks of a space it
+ * replaces, or beyond its new end, are no longer acks of anything.
+ */
+static void set_isn(struct tcpstate_fsm *fsm, const struct tcpstate_seg *seg,
+		    unsigned int d)
+{
+	bool moved = seg->seq != fsm->isn[d];
+
+	fsm->isn[d] = seg->seq;
+	fsm->end[d] = seg->seq + 1 + seg->len;
+	if (moved || seq_after(fsm->ack[d ^ 1], fsm->end[d]))
+		fsm->acked &= ~(1U << (d ^ 1));
+}
+
 static void apply_syn(struct tcpstate_fsm *fsm,
 		      const struct tcpstate_seg *seg, unsigned int d)
 {
-	fsm->isn[d] = seg->seq;
-	fsm->end[d] = seg->seq + 1 + seg->len;
+	set_isn(fsm, seg, d);
 	set_opts(fsm, d, seg);
 	hist_add(fsm, d, H_S);
 }
@@ -900,10 +950,8 @@ static void apply_synack(struct tcpstate_fsm *fsm,
 	if (!(fsm->hist & HB2(H_H)))
 		fsm->t_synack = fsm_offset(fsm, seg->tstamp, 10);
 	/* in a simultaneous open the SYN-ACK repeats the SYN's ISN */
-	if (!(fsm->hist & HB(d, H_S)) || seg->seq != fsm->isn[d]) {
-		fsm->isn[d] = seg->seq;
-		fsm->end[d] = seg->seq + 1 + seg->len;
-	}
+	if (!(fsm->hist & HB(d, H_S)) || seg->seq != fsm->isn[d])
+		set_isn(fsm, seg, d);
 	/* a SYN not seen: what the peer sends next starts at this ack */
 	if (!(fsm->hist & HIST_SEQ(d ^ 1)))
 		fsm->isn[d ^ 1] = seg->ack;
@@ -986,15 +1034,19 @@ static void midstream_agree(struct tcpstate_fsm *fsm,
 
 /*
  * Keepalive (RFC 1122 4.2.3.6): a segment one byte below snd_nxt, empty or
- * with one garbage byte. The same shape towards a zero window is a window
- * probe. Neither is data nor a retransmission.
+ * with one garbage byte, sent only when the peer acked all (Linux's
+ * timers send one with nothing in flight, at snd_una - 1). The same shape
+ * towards a zero window is a window probe. Neither is data nor a
+ * retransmission; the last byte sent again while unacked (a tail loss
+ * probe, a retransmission timeout) is.
  */
 static bool is_probe(const struct tcpstate_fsm *fsm,
 		     const struct tcpstate_seg *seg, unsigned int d)
 {
 	return seg->len <= 1 && seg->seq == fsm->end[d] - 1 &&
 	       !(seg->flags & TCPSTATE_TH_FIN) &&
-	       (fsm->hist & HIST_SEQ(d)) && !(fsm->hist & HB(d, H_F));
+	       (fsm->hist & HIST_SEQ(d)) && !(fsm->hist & HB(d, H_F)) &&
+	       (!ack_known(fsm, d ^ 1) || fsm->ack[d ^ 1] == fsm->end[d]);
 }
 
 /* FIN and ACK segments; returns true for a keepalive or window probe. */
@@ -1097,6 +1149,9 @@ static void transition(struct tcpstate_fsm *fsm,
 	if (kind == TCPSTATE_K_SYNACK && fsm->state[d] == SNO &&
 	    (seg->sflags & TCPSTATE_SEG_NO_SOCK))
 		sn = SNO;
+	/* ... until the cookie comes back (cookie_v4_check()) */
+	if (cookie_sent(fsm, p) && synced(rn))
+		res->events |= TCPSTATE_EV_COOKIE_OK;
 	/* a server that refused the third ACK takes nothing until it speaks */
 	if (unlikely(fsm->ack_refused) && p == server_dir(fsm) &&
 	    kind != TCPSTATE_K_RST)
@@ -1184,6 +1239,9 @@ void tcpstate_fsm_slow(struct tcpstate_fsm *fsm,
 				seg->tstamp, res);
 		return;
 	}
+	/* each SYN-ACK sent without a socket carries a cookie */
+	if (kind == TCPSTATE_K_SYNACK && (seg->sflags & TCPSTATE_SEG_NO_SOCK))
+		res->events |= TCPSTATE_EV_COOKIE;
 	if (!had)
 		first_segment(fsm, kind, d, seg->tstamp, res);
 	fsm->pkts[d] += seg->pkts ? seg->pkts : 1;
@@ -1199,6 +1257,8 @@ void tcpstate_fsm_slow(struct tcpstate_fsm *fsm,
 		return;
 	}
 
+	if (kind != TCPSTATE_K_RST)
+		note_ack(fsm, seg, d);
 	switch (kind) {
 	case TCPSTATE_K_SYN:
 		apply_syn(fsm, seg, d);
@@ -1681,6 +1741,7 @@ static const char * const tcpstate_invalid_names[TCPSTATE_INV_MAX] = {
 	[TCPSTATE_INV_BAD_ACK]		= "bad_ack",
 	[TCPSTATE_INV_UNEXPECTED]	= "unexpected",
 	[TCPSTATE_INV_ACK_UNSENT]	= "ack_unsent",
+	[TCPSTATE_INV_ACK_OLD]		= "ack_old",
 	[TCPSTATE_INV_OUT_OF_WINDOW]	= "out_of_window",
 };
 

@@ -131,6 +131,8 @@ extern const u8 tcpstate_fsm_back[TCPSTATE_AGAIN_MAX][TCPSTATE_S_MAX];
 #define TCPSTATE_EV_FIRST	0x0400	/* first segment of the record */
 #define TCPSTATE_EV_TRUSTED	0x0800	/* mid-stream flow now trusted */
 #define TCPSTATE_EV_UNDONE	0x1000	/* the server had not accepted the ACK */
+#define TCPSTATE_EV_COOKIE	0x2000	/* a SYN-ACK sent with a SYN cookie */
+#define TCPSTATE_EV_COOKIE_OK	0x4000	/* a third ACK carried a cookie back */
 
 struct tcpstate_result {
 	u8 old_state[2];	/* by direction */
@@ -155,7 +157,7 @@ struct tcpstate_timeouts {
 extern const struct tcpstate_timeouts tcpstate_timeouts_default;
 
 /*
- * Per-flow state, 104 bytes. Times: start is absolute (ns); t_synack and
+ * Per-flow state, 112 bytes. Times: start is absolute (ns); t_synack and
  * t_est count 1.024 us units (ns >> 10) from start, t_fin and t_close
  * 1.049 ms units (ns >> 20) from start (saturating after 52 days), t_last
  * is absolute in 16.8 ms units (ns >> 24, wrapping every 2.3 years).
@@ -168,6 +170,7 @@ struct tcpstate_fsm {
 	u32 pkts[2];		/* packets sent */
 	u32 isn[2];		/* SYN or SYN-ACK; mid-stream: see fsm.c */
 	u32 end[2];		/* highest sequence end sent (snd_nxt) */
+	u32 ack[2];		/* highest ack sent, once acked[] says so */
 	u32 rtx[2];		/* segments with retransmitted payload */
 	u32 t_synack;
 	u32 t_est;
@@ -181,6 +184,7 @@ struct tcpstate_fsm {
 	u8 flags;		/* TCPSTATE_F_* (low byte) and internal bits */
 	u8 close_reason:4;	/* enum tcpstate_close_reason */
 	u8 ack_refused:1;	/* server: see fsm.c, tcpstate_fsm_back */
+	u8 acked:2;		/* bit d: ack[d] holds an ack */
 	u8 syn_rtx;		/* saturating */
 	u8 synack_rtx;		/* saturating */
 	u8 fin_rtx;		/* saturating */
@@ -189,7 +193,7 @@ struct tcpstate_fsm {
 
 static_assert(TCPSTATE_CLOSE_MAX <= 16, "close_reason is 4 bits");
 
-#define TCPSTATE_FSM_SIZE_MAX	104
+#define TCPSTATE_FSM_SIZE_MAX	112
 static_assert(sizeof(struct tcpstate_fsm) <= TCPSTATE_FSM_SIZE_MAX,
 	      "struct tcpstate_fsm over its size budget");
 
@@ -227,7 +231,9 @@ enum tcpstate_ts {
 /*
  * The established data path, inline for the hooks: in-order data or a
  * pure ACK between two ESTABLISHED endpoints, nothing new to record in
- * the history. Returns false, having changed nothing, for any other
+ * the history, acking no less than the sender's highest ack and nothing
+ * the peer has not sent (one unsigned compare: ack - ack[d] within
+ * end[p] - ack[d]). Returns false, having changed nothing, for any other
  * segment: tcpstate_fsm_update() takes those. seg->tstamp may lag the
  * clock by a few ms here: it only sets t_last, kept to 2^24 ns.
  */
@@ -242,9 +248,11 @@ static inline bool tcpstate_fsm_fast(struct tcpstate_fsm *fsm,
 	    (seg->flags & (TCPSTATE_TH_FIN | TCPSTATE_TH_SYN |
 			   TCPSTATE_TH_RST | TCPSTATE_TH_ACK)) != TCPSTATE_TH_ACK ||
 	    seg->seq != fsm->end[d] || !seg->win ||
+	    seg->ack - fsm->ack[d] > fsm->end[d ^ 1] - fsm->ack[d] ||
 	    !(fsm->hist & (len ? TCPSTATE_HIST_DATA(d) : TCPSTATE_HIST_ACK(d))))
 		return false;
 	fsm->end[d] = seg->seq + len;
+	fsm->ack[d] = seg->ack;
 	fsm->pkts[d] += seg->pkts ? seg->pkts : 1;
 	fsm->bytes[d] += len;
 	fsm->win[d] = seg->win;

@@ -365,6 +365,46 @@ static void tcpstate_listener_leave(struct tcpstate_net *tn,
 }
 
 /*
+ * SYN cookies of a local listener (TCPSTATE_EV_COOKIE, _COOKIE_OK): a
+ * server answering with one holds nothing, so it never counts as
+ * half-open; its entry counts the cookies it sent and the handshakes they
+ * completed (as the kernel's SyncookiesSent and SyncookiesRecv).
+ */
+static void tcpstate_listener_cookie(struct tcpstate_net *tn,
+				     struct tcpstate_flow *flow, u16 events,
+				     u64 now)
+{
+	struct tcpstate_listener *l;
+	unsigned int tries;
+	int b;
+
+	for (tries = 0;; tries++) {
+		l = tries < 2 ? tcpstate_listener_get(tn, flow, now) :
+				&tn->listeners.overflow;
+		if (!l)
+			return;
+		spin_lock_bh(&l->lock);
+		if (!l->dead)
+			break;
+		spin_unlock_bh(&l->lock);
+	}
+	if (events & TCPSTATE_EV_COOKIE) {
+		tcpstate_listener_tick(l, now);
+		l->last_syn = now;
+		WRITE_ONCE(l->synacks, l->synacks + 1);
+		WRITE_ONCE(l->cookies_sent, l->cookies_sent + 1);
+	}
+	if (events & TCPSTATE_EV_COOKIE_OK) {
+		WRITE_ONCE(l->cookies_recv, l->cookies_recv + 1);
+		WRITE_ONCE(l->handshakes, l->handshakes + 1);
+		b = tcpstate_listener_hs_bucket(&flow->fsm);
+		if (b >= 0)
+			WRITE_ONCE(l->hs_hist[b], l->hs_hist[b] + 1);
+	}
+	spin_unlock_bh(&l->lock);
+}
+
+/*
  * After the fsm moved (a segment, a timeout, the end of the record): keep
  * the listener's half-open count equal to its flows whose server endpoint
  * is SYN_RECEIVED. The entry a flow was counted on is the one it leaves,
@@ -381,6 +421,9 @@ void tcpstate_listener_update(struct tcpstate_net *tn,
 		   (res->events & TCPSTATE_EV_RETRANS);
 
 	lockdep_assert_held(&flow->lock);
+	if (unlikely(res->events &
+		     (TCPSTATE_EV_COOKIE | TCPSTATE_EV_COOKIE_OK)))
+		tcpstate_listener_cookie(tn, flow, res->events, now);
 	if (unlikely(res->events & TCPSTATE_EV_UNDONE) && !flow->listener)
 		tcpstate_listener_undo(tn, flow, half_open);
 	if (!flow->listener) {

@@ -47,6 +47,8 @@ struct tcpstate_listener {
 	u64 expired;		/* half-open, then timed out or evicted */
 	u64 resets;		/* half-open, then reset */
 	u64 floods;		/* times the flood flag rose */
+	u64 cookies_sent;	/* SYN-ACKs this host sent with a SYN cookie */
+	u64 cookies_recv;	/* handshakes completed with a cookie */
 	u32 hs_hist[TCPSTATE_HS_HIST];	/* SYN to handshake done, log2 us */
 	struct rcu_head rcu;
 };

@@ -717,7 +717,13 @@ static int tcpstate_nl_put_listener(struct sk_buff *skb,
 			      READ_ONCE(l->resets), TCPSTATE_A_LISTENER_PAD) ||
 	    nla_put_u8(skb, TCPSTATE_A_LISTENER_FLOOD, READ_ONCE(l->flood)) ||
 	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_FLOODS,
-			      READ_ONCE(l->floods), TCPSTATE_A_LISTENER_PAD))
+			      READ_ONCE(l->floods), TCPSTATE_A_LISTENER_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_COOKIES_SENT,
+			      READ_ONCE(l->cookies_sent),
+			      TCPSTATE_A_LISTENER_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_COOKIES_RECV,
+			      READ_ONCE(l->cookies_recv),
+			      TCPSTATE_A_LISTENER_PAD))
 		return -EMSGSIZE;
 	for (i = 0; i < TCPSTATE_HS_HIST; i++)
 		if (nla_put_u32(skb, TCPSTATE_A_LISTENER_HANDSHAKE_US_LOG2,

@@ -252,7 +252,8 @@ static void tcpstate_listener_show(struct seq_file *seq,
 		   READ_ONCE(l->flood), READ_ONCE(l->floods));
 	for (i = 0; i < TCPSTATE_HS_HIST; i++)
 		seq_printf(seq, "%s%u", i ? "," : "", READ_ONCE(l->hs_hist[i]));
-	seq_putc(seq, '\n');
+	seq_printf(seq, " %llu %llu\n", READ_ONCE(l->cookies_sent),
+		   READ_ONCE(l->cookies_recv));
 }
 
 static int tcpstate_listeners_show(struct seq_file *seq, void *v)
@@ -262,7 +263,7 @@ static int tcpstate_listeners_show(struct seq_file *seq, void *v)
 	struct tcpstate_listener *l;
 	struct rhashtable_iter iter;
 
-	seq_puts(seq, "family addr port half_open half_open_peak syns synacks synack_rtx handshakes expired resets flood floods handshake_us_log2\n");
+	seq_puts(seq, "family addr port half_open half_open_peak syns synacks synack_rtx handshakes expired resets flood floods handshake_us_log2 cookies_sent cookies_recv\n");
 	rhashtable_walk_enter(&ls->table, &iter);
 	rhashtable_walk_start(&iter);
 	while ((l = tcpstate_listener_walk(&iter, false)))

@@ -332,7 +332,8 @@ syn_flood_counted()
 	n=$(counted "$2")
 	dropped=$(flood_dropped "$1" "$d0")
 	diag "$n of $4 SYNs reached IP in $2, $dropped dropped by veth0 before"
-	[ $((n + dropped)) -eq "$4" ] ||
+	# veth0 may also drop a neighbour or MLD message of its own
+	[ "$n" -le "$4" ] && [ $((n + dropped)) -ge "$4" ] ||
 		fail "$n SYNs reached $2 and $dropped were dropped, of $4"
 	[ "$n" -ge $(($4 / 2)) ] || fail "only $n of $4 SYNs reached $2"
 }

@@ -17,6 +17,8 @@ Reads commands from the FIFO given as argv[1], one per line, and appends
   connect_tfo ID ADDR PORT NBYTES connect with NBYTES in the SYN
                                   (MSG_FASTOPEN: the kernel sends them
                                   there once it holds a cookie)
+  keepalive ID IDLE               SO_KEEPALIVE, a probe after IDLE
+                                  seconds idle, then every second
 """
 import socket
 import struct
@@ -111,6 +113,11 @@ def run(socks, args):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                      struct.pack("ii", 1, 0))
         s.close()
+    elif cmd == "keepalive":
+        s = socks[sid]
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, int(args[2]))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     elif cmd == "port":
         return str(socks[sid].getsockname()[1])
     else:

@@ -3,13 +3,17 @@
 #
 # The corners operators look at, against the kernel's own truth: an accept
 # queue that overflows, SYN cookies, SYN-ACKs or final ACKs that never
-# arrive. A segment sent again is evidence that an answer seen on the wire
-# was not delivered: tcpstate's states, listener figures and counters must
-# still be what `ss` and `nstat` say in the same namespace.
+# arrive, a byte sent again, loss both ways through a router. A segment
+# sent again is evidence that an answer seen on the wire was not
+# delivered: tcpstate's states, listener figures and counters must still
+# be what `ss` and `nstat` say in the same namespace (the router's: on the
+# hosts at either end).
 #
 #   [ a: clients 10.0.1.1 fd00:1::1 ] <--veth--> [ b: server 10.0.1.2 fd00:1::2 ]
+#   [ a 10.0.1.1 ] <--> [ r: router ] <--> [ b 10.0.2.1 ]  (router_topology)
 source "$(dirname "$0")/lib.sh"
 SYNFLOOD="$SELFTESTS/../build/synflood"
+TCPGEN="$SELFTESTS/tcpgen.py"
 
 # hosts: two_hosts, where no flow times out while the test looks (a
 # slow kernel takes minutes over a test; a client stays ESTABLISHED for
@@ -43,28 +47,59 @@ segs()
 	done
 }
 
+# ss_in SS-LINES LPORT RADDR RPORT: ss_state on lines ss -Htan printed.
+ss_in()
+{
+	local s
+	s=$(awk -v l="$2" -v r="$3" -v q="$4" '{
+		n = split($4, x, ":"); m = split($5, y, ":")
+		p = $5; sub(/:[0-9]+$/, "", p); gsub(/[][]/, "", p)
+		if (x[n] == l && y[m] == q && p == r) { print $1; exit } }' <<< "$1")
+	case "$s" in
+	ESTAB) echo ESTABLISHED ;;
+	SYN-RECV) echo SYN_RECEIVED ;;
+	""|UNCONN|CLOSE) echo CLOSED ;;
+	*) echo "$s" | tr - _ ;;
+	esac
+}
+
+# flows_in FLOWS LADDR LPORT RADDR RPORT: tcpstate_state on the text of
+# /proc/net/tcpstate/flows.
+flows_in()
+{
+	awk -v a="$2" -v p="$3" -v b="$4" -v q="$5" '
+		$2 == a && $3 == p && $4 == b && $5 == q { print $6; f = 1; exit }
+		$2 == b && $3 == q && $4 == a && $5 == p { print $7; f = 1; exit }
+		END { if (!f) print "ABSENT" }' <<< "$1"
+}
+
 # snapshot: for every client socket in a to $SA:$SP, "PORT client-ss
 # client-tcpstate server-ss server-tcpstate", then the listener's
 # half_open and synack_rtx with `ss state syn-recv` and TcpExtTCPSynRetrans,
-# all in SNAP, LISTENER. Succeeds only if no segment moved while it was taken. A
-# server endpoint tcpstate shows as NONE holds no socket: CLOSED to ss.
+# all in SNAP, LISTENER. Each source is read once, so a loaded machine
+# still finds a quiet moment. Succeeds only if no segment moved while it
+# was taken. A server endpoint tcpstate shows as NONE holds no socket:
+# CLOSED to ss.
 snapshot()
 {
-	local before p
+	local before p ssa ssb fla flb
 	before=$(segs)
 	# reading the flows asks local servers' sockets what the wire cannot
 	# show (a request dropped, a deferred accept)
-	ip netns exec "$b" cat /proc/net/tcpstate/flows > /dev/null
+	flb=$(ip netns exec "$b" cat /proc/net/tcpstate/flows)
+	fla=$(ip netns exec "$a" cat /proc/net/tcpstate/flows)
+	ssa=$(ip netns exec "$a" ss -Htan state all "dport = :$SP")
+	ssb=$(ip netns exec "$b" ss -Htan state all "sport = :$SP")
 	SNAP=
-	for p in $(ip netns exec "$a" ss -Htan "dport = :$SP" |
-		   awk '{ n = split($4, x, ":"); print x[n] }' | sort -n); do
-		SNAP+="$p $(ss_state "$a" "$p" "$SA" "$SP")"
-		SNAP+=" $(tcpstate_state "$a" "$CA" "$p" "$SA" "$SP")"
-		SNAP+=" $(ss_state "$b" "$SP" "$CA" "$p")"
-		SNAP+=" $(tcpstate_state "$b" "$SA" "$SP" "$CA" "$p" | sed 's/^NONE$/CLOSED/')"
+	for p in $(awk '{ n = split($4, x, ":"); print x[n] }' <<< "$ssa" |
+		   sort -n); do
+		SNAP+="$p $(ss_in "$ssa" "$p" "$SA" "$SP")"
+		SNAP+=" $(flows_in "$fla" "$CA" "$p" "$SA" "$SP")"
+		SNAP+=" $(ss_in "$ssb" "$SP" "$CA" "$p")"
+		SNAP+=" $(flows_in "$flb" "$SA" "$SP" "$CA" "$p" | sed 's/^NONE$/CLOSED/')"
 		SNAP+=$'\n'
 	done
-	LISTENER="$(syn_recv_count "$b" "$SP") $(listener_or_0 "$b" "$SP" half_open)"
+	LISTENER="$(grep -c '^SYN-RECV' <<< "$ssb") $(listener_or_0 "$b" "$SP" half_open)"
 	LISTENER+=" $(nstat_abs "$b" TcpExtTCPSynRetrans) $(listener_or_0 "$b" "$SP" synack_rtx)"
 	[ "$before" = "$(segs)" ]
 }
@@ -131,13 +166,13 @@ accept_queue_full()
 		"$(listener_field "$b" $SP resets)"
 }
 
-test_accept_queue_full_v4() { accept_queue_full 4 0; }
 test_accept_queue_full_v6() { accept_queue_full 6 0; }
 test_accept_queue_abort_v4() { accept_queue_full 4 1; }
 
 # The queue drains: the requests the kernel held complete at their next
 # SYN-ACK, and once each server speaks tcpstate has them ESTABLISHED.
-test_accept_queue_drains()
+# the queue full (IPv4), then drained by accept(): every request completes
+test_accept_queue_full_then_drains()
 {
 	local i
 	accept_queue_full 4 0
@@ -226,6 +261,21 @@ test_synack_blackholed()
 	check_snapshot
 }
 
+# check_cookies: b's listener on $SP counts the cookies b's kernel sent
+# and took back, and every handshake, as nstat does.
+check_cookies()
+{
+	assert_eq "listener cookies_sent (nstat TcpExtSyncookiesSent)" \
+		"$(nstat_abs "$b" TcpExtSyncookiesSent)" \
+		"$(listener_or_0 "$b" $SP cookies_sent)"
+	assert_eq "listener cookies_recv (nstat TcpExtSyncookiesRecv)" \
+		"$(nstat_abs "$b" TcpExtSyncookiesRecv)" \
+		"$(listener_or_0 "$b" $SP cookies_recv)"
+	assert_eq "listener handshakes (nstat TcpPassiveOpens)" \
+		"$(nstat_abs "$b" TcpPassiveOpens)" \
+		"$(listener_or_0 "$b" $SP handshakes)"
+}
+
 # tcp_syncookies=2: every SYN-ACK is a cookie; the server holds nothing
 # until a third ACK carries the cookie back. One client's final ACKs are
 # dropped as they leave it: its server stays without a socket.
@@ -247,6 +297,7 @@ test_syn_cookies_forced()
 	assert_eq "cookies validated (nstat TcpExtSyncookiesRecv)" 1 \
 		"$(nstat_abs "$b" TcpExtSyncookiesRecv)"
 	assert_eq "half-open" 0 "$N_SYN_RECV"
+	check_cookies
 }
 
 # A spoofed flood into a backlog of 8 with tcp_syncookies=1: the kernel
@@ -254,7 +305,7 @@ test_syn_cookies_forced()
 # it holds; the flows whose server holds nothing are the cookies it sent.
 test_syn_cookies_flood()
 {
-	local n=200 cookies
+	local n=200 cookies i
 	[ -x "$SYNFLOOD" ] || fail "$SYNFLOOD is not built"
 	addresses 4
 	SP=8024
@@ -279,18 +330,135 @@ test_syn_cookies_flood()
 		"$(ip netns exec "$b" awk -v p=$SP '$5 == p &&
 			$7 == "SYN_RECEIVED" { n++ } END { print n + 0 }' \
 			/proc/net/tcpstate/flows)"
+	# real clients meanwhile: a cookie each while the queue is full
+	ctl_start cli "$a"
+	for i in 1 2 3; do ctl cli connect c$i "$SA" $SP; done
+	for i in 1 2 3; do ctl srv accept s$i l; done
+	busywait $((30000 * WAIT_SCALE)) wire_quiet "$a" "$b"
+	diag "$(nstat_abs "$b" TcpExtSyncookiesRecv) clients came back with a cookie"
+	check_cookies
 }
 
+# all_acked NS PORT: no socket of NS to PORT has data in flight (ss -i).
+all_acked()
+{
+	! ip netns exec "$1" ss -Htin "dport = :$2" | grep -q 'unacked:'
+}
+
+# rtx_both: a's and b's TcpRetransSegs, summed.
+rtx_both()
+{
+	echo $(($(nstat_abs "$a" TcpRetransSegs) + $(nstat_abs "$b" TcpRetransSegs)))
+}
+
+# One byte below snd_nxt is a keepalive only once the peer acked all:
+# while it is unacked, the same segment is that byte sent again. The
+# server's ACKs are dropped as they leave it (before tcpstate's hook), so
+# the client sends its one byte again and again (TcpRetransSegs); then,
+# everything acked, its keepalives change nothing.
+test_last_byte_again()
+{
+	local ns
+	addresses 4
+	SP=8026
+	hosts
+	ctl_start srv "$b"
+	ctl_start cli "$a"
+	ctl srv listen l "$SA" $SP
+	ctl cli connect c "$SA" $SP
+	ctl srv accept s l
+	ctl cli port c
+	drop_acks "$b" "$CTL_REPLY"
+	ctl cli send c 1
+	wait_ge $((20000 * WAIT_SCALE)) 2 nstat_abs "$a" TcpRetransSegs
+	ip netns exec "$b" nft delete table inet t
+	busywait $((30000 * WAIT_SCALE)) all_acked "$a" $SP
+	for ns in "$a" "$b"; do
+		assert_eq "$ns retransmissions (nstat TcpRetransSegs)" \
+			"$(rtx_both)" "$(tcpstate_stat "$ns" retransmissions)"
+		assert_eq "$ns keepalives" 0 "$(tcpstate_stat "$ns" keepalives)"
+	done
+	ctl cli keepalive c 1
+	wait_ge $((20000 * WAIT_SCALE)) 2 tcpstate_stat "$b" keepalives
+	for ns in "$a" "$b"; do
+		assert_eq "$ns retransmissions, keepalives sent" "$(rtx_both)" \
+			"$(tcpstate_stat "$ns" retransmissions)"
+	done
+}
+
+# conns_over NS1 NS2 PORT: no connection to PORT left but in TIME-WAIT,
+# on either host.
+conns_over()
+{
+	! ip netns exec "$1" ss -Htan state all "dport = :$3" |
+		grep -qv '^TIME-WAIT' &&
+	! ip netns exec "$2" ss -Htan state all "sport = :$3" |
+		grep -v '^LISTEN' | grep -qv '^TIME-WAIT'
+}
+
+# router_loss FAMILY GSO: 5% loss both ways at a router (netem on both
+# its egresses), GSO on or off at both ends. The router sees every
+# segment a and b send, before its qdiscs drop some: its retransmissions
+# are a's and b's TcpRetransSegs (a GSO packet sent again counts each
+# segment), and once every connection is over, each endpoint it shows is
+# what ss shows on that endpoint's host.
+router_loss()
+{
+	local r ca sa p dev
+	setup_ns a r b
+	router_topology "$a" "$r" "$b"
+	if [ "$1" = 6 ]; then ca=fd00:1::1 sa=fd00:2::1; else ca=10.0.1.1 sa=10.0.2.1; fi
+	SP=8027
+	for dev in veth1 veth2; do
+		ip netns exec "$r" tc qdisc add dev $dev root netem loss 5% \
+			2> /dev/null || skip "no netem qdisc"
+	done
+	if [ "$2" = off ]; then
+		run ip -n "$a" link set dev veth0 gso_max_segs 1
+		run ip -n "$b" link set dev veth3 gso_max_segs 1
+	fi
+	config_set "$r" timeout_time_wait_ms 600000 timeout_closed_ms 600000 \
+		timeout_fin_wait_ms 600000 timeout_close_wait_ms 600000
+	ip netns exec "$b" "$TCPGEN" serve "$sa" $SP --count 0 &
+	busywait 30000 listening "$b" $SP
+	# each echo fits the client's receive buffer: no side waits on the
+	# other for longer than the loss makes it
+	run ip netns exec "$a" "$TCPGEN" connect "$sa" $SP --count 8 --bytes 100000
+	busywait $((120000 * WAIT_SCALE)) conns_over "$a" "$b" $SP
+	busywait $((30000 * WAIT_SCALE)) wire_quiet "$a" "$b"
+	diag "a retransmitted $(nstat_abs "$a" TcpRetransSegs)," \
+		"b $(nstat_abs "$b" TcpRetransSegs)"
+	[ "$(nstat_abs "$a" TcpRetransSegs)" -gt 0 ] &&
+		[ "$(nstat_abs "$b" TcpRetransSegs)" -gt 0 ] ||
+		fail "no loss both ways: the test proves nothing"
+	assert_eq "router: retransmissions (TcpRetransSegs of a and b)" \
+		"$(rtx_both)" "$(tcpstate_stat "$r" retransmissions)"
+	for p in $(ip netns exec "$a" ss -Htan state all "dport = :$SP" |
+		   awk '{ n = split($4, x, ":"); print x[n] }'); do
+		assert_eq "router: client :$p (ss in a)" \
+			"$(ss_state "$a" "$p" "$sa" $SP)" \
+			"$(tcpstate_state "$r" "$ca" "$p" "$sa" $SP)"
+		assert_eq "router: server, client :$p (ss in b)" \
+			"$(ss_state "$b" $SP "$ca" "$p")" \
+			"$(tcpstate_state "$r" "$sa" $SP "$ca" "$p")"
+	done
+}
+
+test_router_loss_gso_v6() { router_loss 6 on; }
+test_router_loss_no_gso_v4() { router_loss 4 off; }
+
 TESTS=(
-	accept_queue_full_ipv4 test_accept_queue_full_v4
+	accept_queue_full_ipv4_then_drains test_accept_queue_full_then_drains
 	accept_queue_full_ipv6 test_accept_queue_full_v6
 	accept_queue_abort_on_overflow test_accept_queue_abort_v4
-	accept_queue_drains test_accept_queue_drains
 	final_ack_dropped test_final_ack_dropped
 	defer_accept test_defer_accept
 	synack_blackholed test_synack_blackholed
 	syn_cookies_forced test_syn_cookies_forced
 	syn_cookies_flood test_syn_cookies_flood
+	last_byte_again_not_keepalive test_last_byte_again
+	router_loss_both_ways_gso_ipv6 test_router_loss_gso_v6
+	router_loss_both_ways_no_gso_ipv4 test_router_loss_no_gso_v4
 )
 
 ktap_select "$@"

@@ -84,6 +84,8 @@ static const struct {
 	{ TCPSTATE_A_LISTENER_EXPIRED, "expired", "Expired" },
 	{ TCPSTATE_A_LISTENER_RESETS, "resets", "Resets" },
 	{ TCPSTATE_A_LISTENER_FLOODS, "floods", "Floods" },
+	{ TCPSTATE_A_LISTENER_COOKIES_SENT, "cookies_sent", "CookiesSent" },
+	{ TCPSTATE_A_LISTENER_COOKIES_RECV, "cookies_recv", "CookiesRecv" },
 };
 
 static void print_listener(struct ts_out *o, const struct listener *l)

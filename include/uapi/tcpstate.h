@@ -78,6 +78,7 @@ enum tcpstate_invalid {
 	TCPSTATE_INV_UNEXPECTED,	/* not acceptable in the current state */
 	TCPSTATE_INV_ACK_UNSENT,	/* acks data the peer never sent */
 	TCPSTATE_INV_OUT_OF_WINDOW,	/* data or FIN outside the window */
+	TCPSTATE_INV_ACK_OLD,		/* acks a window below the highest ack */
 
 	TCPSTATE_INV_MAX,
 };
@@ -241,6 +242,8 @@ enum {
 	TCPSTATE_A_LISTENER_FLOOD,
 	TCPSTATE_A_LISTENER_FLOODS,
 	TCPSTATE_A_LISTENER_HANDSHAKE_US_LOG2,
+	TCPSTATE_A_LISTENER_COOKIES_SENT,
+	TCPSTATE_A_LISTENER_COOKIES_RECV,
 
 	__TCPSTATE_A_LISTENER_MAX,
 	TCPSTATE_A_LISTENER_MAX = (__TCPSTATE_A_LISTENER_MAX - 1)

@@ -177,6 +177,35 @@ static const char *check_trust(const struct tcpstate_fsm *fsm,
 	return NULL;
 }
 
+/*
+ * The highest ack of a trusted record never goes back, and is kept until
+ * the peer's sequence space starts anew: a forged or reordered old ack
+ * must not widen what the window check lets through.
+ */
+static const char *check_acks(const struct tcpstate_fsm *fsm,
+			      const struct tcpstate_fsm *before,
+			      const struct tcpstate_result *res)
+{
+	unsigned int d;
+
+	if (!before->hist || (res->events & TCPSTATE_EV_NEW_INC) ||
+	    !tcpstate_fsm_trusted(before) || !tcpstate_fsm_trusted(fsm))
+		return NULL;
+	for (d = 0; d < 2; d++) {
+		if (!(before->acked & (1U << d)))
+			continue;
+		/* a new SYN or SYN-ACK of the peer voids acks of its old space */
+		if (fsm->isn[d ^ 1] != before->isn[d ^ 1] ||
+		    (s32)(before->ack[d] - fsm->end[d ^ 1]) > 0)
+			continue;
+		if (!(fsm->acked & (1U << d)))
+			FAIL("dir %u forgot its highest ack", d);
+		if ((s32)(fsm->ack[d] - before->ack[d]) < 0)
+			FAIL("dir %u highest ack went back", d);
+	}
+	return NULL;
+}
+
 const char *unit_check(const struct tcpstate_fsm *fsm,
 		       const struct tcpstate_fsm *before,
 		       const struct tcpstate_result *res)
@@ -201,6 +230,8 @@ const char *unit_check(const struct tcpstate_fsm *fsm,
 	err = check_counters(fsm, before);
 	if (!err)
 		err = check_trust(fsm, before, res);
+	if (!err)
+		err = check_acks(fsm, before, res);
 	if (!err)
 		err = check_names(fsm, res);
 	if (!err)

@@ -1,25 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mutants.sh: each rule of module/fsm.c that the scenarios claim to prove
-# is taken out of a copy of fsm.c in turn; the scenario runner built from
-# that copy must fail. A mutant that passes names a rule no scenario
-# holds up. A mutant whose text is no longer in fsm.c fails too: the list
-# follows the code.
+# mutants.sh: each rule of module/fsm.c (and of the fast path in fsm.h)
+# that the scenarios claim to prove is taken out of a copy in turn; the
+# scenario runner built from that copy must fail. A mutant that passes
+# names a rule no scenario holds up. A mutant whose text is no longer in
+# the file fails too: the list follows the code.
 cd "$(dirname "$0")" || exit 1
 source ../lib.sh
 
 B=build/mutants
-FSM=../../module/fsm.c
 mkdir -p "$B/module" "$B/include/uapi"
-cp ../../module/fsm.h "$B/module/"
 cp ../../include/uapi/tcpstate.h "$B/include/uapi/"
 
-# mutant NAME: the runner built with MUT_OLD replaced by MUT_NEW fails.
+# mutant NAME: the runner built with MUT_OLD replaced by MUT_NEW in
+# MUT_FILE (fsm.c unless set) fails.
 mutant()
 {
-	local out
-	python3 - "$FSM" "$B/module/fsm.c" <<-EOF || fail "text not found in fsm.c"
+	local out f=${MUT_FILE:-fsm.c}
+
+	cp ../../module/fsm.h ../../module/fsm.c "$B/module/"
+	python3 - "../../module/$f" "$B/module/$f" <<-EOF || fail "text not found in $f"
 	import sys
 	s = open(sys.argv[1]).read()
 	old, new = '''$MUT_OLD''', '''$MUT_NEW'''
@@ -36,10 +37,11 @@ mutant()
 	esac
 }
 
-m() { MUT_OLD=$2 MUT_NEW=$3; run_test "$1" mutant; }
+m() { MUT_FILE='' MUT_OLD=$2 MUT_NEW=$3; run_test "$1" mutant; }
+mh() { MUT_FILE=fsm.h MUT_OLD=$2 MUT_NEW=$3; run_test "$1" mutant; }
 
 TESTS=()
-ktap_plan 17
+ktap_plan 24
 m no_moving_back \
 	'if (s == SIV || (fsm->flags & TCPSTATE_F_ENDED))' \
 	'if (1)'
@@ -98,4 +100,29 @@ m dropped_request_kept \
 m late_syn_refused \
 	'		return late_syn(fsm, seg, d) ? FSM_DONE : FSM_OK;' \
 	'		return FSM_OK;'
+m window_from_the_senders_end \
+	'left = ack_known(fsm, d ^ 1) ? fsm->ack[d ^ 1] : end;' \
+	'left = end;'
+m old_ack_accepted \
+	'	if (seq_before(seg->ack, fsm->ack[d]) && ack_known(fsm, d) &&
+	    seq_before(seg->ack, fsm->ack[d] - rcv_window(fsm, d)))
+		return TCPSTATE_INV_ACK_OLD;' \
+	''
+m last_ack_not_highest \
+	'	if (ack_known(fsm, d) && !seq_after(seg->ack, fsm->ack[d]))
+		return;' \
+	''
+m unacked_last_byte_is_keepalive \
+	'(!ack_known(fsm, d ^ 1) || fsm->ack[d ^ 1] == fsm->end[d]);' \
+	'1;'
+m fin_rst_not_a_reset \
+	'	case TCPSTATE_TH_RST | TCPSTATE_TH_FIN | TCPSTATE_TH_ACK:
+		return TCPSTATE_K_RST;' \
+	'		return TCPSTATE_K_RST;'
+mh fast_path_takes_any_ack \
+	'	    seg->ack - fsm->ack[d] > fsm->end[d ^ 1] - fsm->ack[d] ||' \
+	''
+mh fast_path_keeps_no_ack \
+	'	fsm->ack[d] = seg->ack;' \
+	''
 ktap_finish

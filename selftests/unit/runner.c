@@ -15,7 +15,8 @@
 #include "unit.h"
 #include "check.h"
 
-static_assert(sizeof(struct tcpstate_fsm) <= 104, "tcpstate_fsm over 104 bytes");
+static_assert(sizeof(struct tcpstate_fsm) <= TCPSTATE_FSM_SIZE_MAX,
+	      "tcpstate_fsm over its budget");
 
 struct variant {
 	const char *suffix;
@@ -473,7 +474,7 @@ static int test_options(char *err, size_t size)
 
 static int test_sizeof(char *err, size_t size)
 {
-	if (sizeof(struct tcpstate_fsm) > 104)
+	if (sizeof(struct tcpstate_fsm) > TCPSTATE_FSM_SIZE_MAX)
 		return snprintf(err, size, "sizeof %zu",
 				sizeof(struct tcpstate_fsm));
 	return 0;
