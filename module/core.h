@@ -219,6 +219,17 @@ void tcpstate_hook_net_exit(struct tcpstate_net *tn);
 u8 tcpstate_sock_state(struct net *net, const struct tcpstate_key *key,
 		       unsigned int side);
 
+/* A local listening socket's queues, as ss -lnt and ss state syn-recv */
+struct tcpstate_sock_queue {
+	u32 accept;		/* established, waiting for accept() */
+	u32 accept_max;		/* the listen() backlog */
+	u32 syn;		/* request sockets (SYN_RECEIVED) */
+};
+
+bool tcpstate_sock_req_refused(const struct sock *sk);
+bool tcpstate_sock_listener(struct net *net, const struct tcpstate_lkey *k,
+			    struct tcpstate_sock_queue *q);
+
 int tcpstate_proc_net_init(struct tcpstate_net *tn);
 void tcpstate_proc_net_exit(struct tcpstate_net *tn);
 

@@ -243,7 +243,9 @@ static void tcpstate_flow_step(struct tcpstate_net *tn,
 	}
 	if ((seg->flags & (TCPSTATE_TH_SYN | TCPSTATE_TH_ACK |
 			   TCPSTATE_TH_RST)) == TCPSTATE_TH_SYN)
-		tcpstate_listener_syn(tn, &flow->key, side ^ 1, seg->tstamp);
+		tcpstate_listener_syn(tn, &flow->key, side ^ 1,
+				      res->events & TCPSTATE_EV_OVERFLOW,
+				      seg->tstamp);
 	tcpstate_flow_set_class(tn, flow, tcpstate_flow_class(flow));
 }
 

@@ -29,6 +29,15 @@
  *   that sends its SYN-ACK again after the third ACK did not accept that
  *   ACK (accept queue full, TCP_DEFER_ACCEPT, or lost): it is SYN_RECEIVED
  *   until it sends something else, whatever the client sends meanwhile.
+ * - A full accept queue shows as the listener's refusals
+ *   (TCPSTATE_EV_OVERFLOW, the kernel's ListenOverflows): a SYN-ACK sent
+ *   again after the client ACKed (tcp_check_req() kept the request and
+ *   dropped that ACK), a RST refusing the third ACK, a SYN sent again that
+ *   the server never answered (tcp_conn_request() drops SYNs while the
+ *   queue is full). Where the request socket is this host's, the hook says
+ *   whether it really refused an ACK (TCPSTATE_SEG_REQ_FULL), which tells
+ *   a full queue from a lost ACK and TCP_DEFER_ACCEPT. Seen from a router,
+ *   a lost third ACK or SYN counts too: the wire cannot tell them apart.
  * - A SYN-ACK this host sent with no socket attached (TCPSTATE_SEG_NO_SOCK)
  *   is a SYN cookie: the server holds nothing and stays NONE, until a
  *   third ACK acking exactly the cookie makes it ESTABLISHED.
@@ -691,6 +700,21 @@ static bool late_syn(struct tcpstate_fsm *fsm, const struct tcpstate_seg *seg,
 	return true;
 }
 
+/* The client's SYN, and the server has not said a word yet. */
+static bool syn_unanswered(const struct tcpstate_fsm *fsm, unsigned int d)
+{
+	return d == tcpstate_fsm_orig_dir(fsm) && !fsm->pkts[d ^ 1] &&
+	       !(fsm->flags & (TCPSTATE_F_MIDSTREAM | TCPSTATE_F_SIMOPEN));
+}
+
+/* The client's ACK to a server that sent nothing but its SYN-ACK. */
+static bool ack_to_request(const struct tcpstate_fsm *fsm, unsigned int d)
+{
+	return d == tcpstate_fsm_orig_dir(fsm) && (fsm->hist & HB(d ^ 1, H_H)) &&
+	       only_syn_sent(fsm, d ^ 1) &&
+	       !(fsm->flags & (TCPSTATE_F_MIDSTREAM | TCPSTATE_F_SIMOPEN));
+}
+
 static unsigned int check_syn(struct tcpstate_fsm *fsm,
 			      const struct tcpstate_seg *seg, unsigned int d,
 			      struct tcpstate_result *res)
@@ -701,17 +725,41 @@ static unsigned int check_syn(struct tcpstate_fsm *fsm,
 		return TCPSTATE_INV_UNEXPECTED;
 	fsm->syn_rtx = sat8_inc(fsm->syn_rtx);
 	note_rtx(res, 1);
+	/* the server never answered the SYN before: it dropped it */
+	if (fsm->pending && syn_unanswered(fsm, d))
+		res->events |= TCPSTATE_EV_OVERFLOW;
 	move_back(fsm, d, TCPSTATE_AGAIN_SYN, res);
 	return FSM_DONE;
+}
+
+/*
+ * The server's SYN-ACK again, after the client ACKed it: its request
+ * socket dropped that ACK. When the socket is this host's, only if it says
+ * so (tcp_check_req()'s listen_overflow sets inet_rsk(req)->acked), so a
+ * lost ACK or a TCP_DEFER_ACCEPT listener is no overflow.
+ */
+static bool synack_refused(const struct tcpstate_fsm *fsm,
+			   const struct tcpstate_seg *seg, unsigned int d)
+{
+	return fsm->pending && ack_to_request(fsm, d ^ 1) &&
+	       !(seg->sflags & TCPSTATE_SEG_NO_SOCK) &&
+	       (!(seg->sflags & TCPSTATE_SEG_REQ) ||
+		(seg->sflags & TCPSTATE_SEG_REQ_FULL));
 }
 
 static unsigned int check_synack(struct tcpstate_fsm *fsm,
 				 const struct tcpstate_seg *seg, unsigned int d,
 				 struct tcpstate_result *res)
 {
+	bool again;
+
 	if ((fsm->hist & HB(d ^ 1, H_S)) && !acks_syn(fsm, d ^ 1, seg->ack))
 		return TCPSTATE_INV_BAD_ACK;
-	if (!(fsm->hist & HB(d, H_H)) || seg->seq != fsm->isn[d])
+	again = (fsm->hist & HB(d, H_H)) && seg->seq == fsm->isn[d];
+	if (again && synack_refused(fsm, seg, d))
+		res->events |= TCPSTATE_EV_OVERFLOW;
+	fsm->pending = 0;
+	if (!again)
 		return FSM_OK;
 	/* a cookie again, for a SYN again: nothing is retransmitted */
 	if (seg->sflags & TCPSTATE_SEG_NO_SOCK)
@@ -961,7 +1009,7 @@ static void apply_synack(struct tcpstate_fsm *fsm,
 
 /*
  * A RST without ACK at snd_nxt, from a server that sent nothing but its
- * SYN-ACK, right after the third ACK: the listener refused that ACK
+ * SYN-ACK, after the client's ACK: the listener refused that ACK
  * (accept queue full with tcp_abort_on_overflow, tcp_check_req()'s
  * embryonic reset). An application's abort carries an ACK.
  */
@@ -969,7 +1017,8 @@ static bool rst_refuses_ack(const struct tcpstate_fsm *fsm,
 			    const struct tcpstate_seg *seg, unsigned int d)
 {
 	return d == server_dir(fsm) && !(seg->flags & TCPSTATE_TH_ACK) &&
-	       synced(fsm->state[d]) && seg->seq == fsm->isn[d] + 1 &&
+	       (synced(fsm->state[d]) || fsm->state[d] == SSR) &&
+	       seg->seq == fsm->isn[d] + 1 &&
 	       only_syn_sent(fsm, d) && !(fsm->flags & TCPSTATE_F_SIMOPEN);
 }
 
@@ -978,8 +1027,14 @@ static void apply_rst(struct tcpstate_fsm *fsm, const struct tcpstate_seg *seg,
 {
 	unsigned int p = d ^ 1;
 
-	if (rst_refuses_ack(fsm, seg, d))
-		res->events |= TCPSTATE_EV_UNDONE;
+	if (rst_refuses_ack(fsm, seg, d)) {
+		/* a server back in SYN_RECEIVED had its handshake undone */
+		if (fsm->state[d] != SSR)
+			res->events |= TCPSTATE_EV_UNDONE;
+		if (fsm->pending)
+			res->events |= TCPSTATE_EV_OVERFLOW;
+		fsm->pending = 0;
+	}
 
 	note_closer(fsm, d);
 	if (fsm->close_reason == TCPSTATE_CLOSE_NONE) {
@@ -1145,6 +1200,14 @@ static void transition(struct tcpstate_fsm *fsm,
 		sn = SSR;
 		fsm->flags |= TCPSTATE_F_SIMOPEN;
 	}
+	/*
+	 * A sender in FIN_WAIT that acks the peer's FIN got it: its FIN sent
+	 * again had moved it back (the peer's FIN+ACK, which acked its FIN,
+	 * had not reached it then; sent again, it did).
+	 */
+	if (kind == TCPSTATE_K_ACK_ACKS && (sn == SF1 || sn == SF2) &&
+	    (fsm->hist & HB(p, H_F)))
+		sn = STW;
 	/* a SYN cookie: the server holds no request socket */
 	if (kind == TCPSTATE_K_SYNACK && fsm->state[d] == SNO &&
 	    (seg->sflags & TCPSTATE_SEG_NO_SOCK))
@@ -1259,6 +1322,11 @@ void tcpstate_fsm_slow(struct tcpstate_fsm *fsm,
 
 	if (kind != TCPSTATE_K_RST)
 		note_ack(fsm, seg, d);
+	/* what the server may refuse (TCPSTATE_EV_OVERFLOW) */
+	if (kind == TCPSTATE_K_SYN ? syn_unanswered(fsm, d) :
+	    kind != TCPSTATE_K_RST && (seg->flags & TCPSTATE_TH_ACK) &&
+	    ack_to_request(fsm, d))
+		fsm->pending = 1;
 	switch (kind) {
 	case TCPSTATE_K_SYN:
 		apply_syn(fsm, seg, d);
@@ -1413,6 +1481,12 @@ bool tcpstate_fsm_expire(struct tcpstate_fsm *fsm, u64 now,
 	res_init(fsm, res, TCPSTATE_K_INVALID);
 	if (now < tcpstate_fsm_deadline(fsm, to))
 		return false;
+	/* the client's last SYN or ACK went unanswered too */
+	if (fsm->pending && !(fsm->flags & TCPSTATE_F_ENDED) &&
+	    (syn_unanswered(fsm, tcpstate_fsm_orig_dir(fsm)) ||
+	     (fsm->state[server_dir(fsm)] == SSR &&
+	      ack_to_request(fsm, tcpstate_fsm_orig_dir(fsm)))))
+		res->events |= TCPSTATE_EV_OVERFLOW;
 	/* endpoints that a real stack gives up on; the others are unknown */
 	for (i = 0; i < 2; i++) {
 		switch (fsm->state[i]) {
@@ -1458,16 +1532,27 @@ bool tcpstate_fsm_unproven(const struct tcpstate_fsm *fsm)
  * kernel dropped the request (its SYN-ACKs ran out, or fewer under a
  * flood) without a word on the wire. NONE (not this host's address)
  * changes nothing; nor does anything within 33 ms of the last segment,
- * which may be on its way to the socket.
+ * which may be on its way to the socket. SYN_RECEIVED with
+ * TCPSTATE_SOCK_REFUSED is a request socket that dropped an ACK because
+ * the accept queue was full: the client's last ACK was one.
  */
 void tcpstate_fsm_socket(struct tcpstate_fsm *fsm, u8 state, u64 now,
 			 struct tcpstate_result *res)
 {
 	unsigned int s = server_dir(fsm);
+	bool refused = state & TCPSTATE_SOCK_REFUSED;
 	u8 was = fsm->state[s];
 
 	res_init(fsm, res, TCPSTATE_K_INVALID);
-	if ((now >> 24) < last_units(fsm) + 2 || state == was)
+	state &= ~TCPSTATE_SOCK_REFUSED;
+	if ((now >> 24) < last_units(fsm) + 2)
+		return;
+	/* the client's last ACK: the request socket refused it */
+	if (refused && state == SSR && fsm->pending && ack_to_request(fsm, s ^ 1)) {
+		fsm->pending = 0;
+		res->events |= TCPSTATE_EV_OVERFLOW;
+	}
+	if (state == was || state >= TCPSTATE_S_MAX)
 		return;
 	if (state == SCL) {
 		set_state(fsm, s, SCL, res);

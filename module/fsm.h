@@ -73,6 +73,8 @@ struct tcpstate_seg {
 
 /* How the segment was sent (tcpstate_seg.sflags), where the hook knows. */
 #define TCPSTATE_SEG_NO_SOCK	0x01	/* by this host, no socket: a SYN cookie */
+#define TCPSTATE_SEG_REQ	0x02	/* by this host's request socket */
+#define TCPSTATE_SEG_REQ_FULL	0x04	/* ... that refused an ACK: queue full */
 
 /*
  * Segment kinds, the second index of the transition table. The _ACKS
@@ -133,6 +135,7 @@ extern const u8 tcpstate_fsm_back[TCPSTATE_AGAIN_MAX][TCPSTATE_S_MAX];
 #define TCPSTATE_EV_UNDONE	0x1000	/* the server had not accepted the ACK */
 #define TCPSTATE_EV_COOKIE	0x2000	/* a SYN-ACK sent with a SYN cookie */
 #define TCPSTATE_EV_COOKIE_OK	0x4000	/* a third ACK carried a cookie back */
+#define TCPSTATE_EV_OVERFLOW	0x8000	/* the server's accept queue was full */
 
 struct tcpstate_result {
 	u8 old_state[2];	/* by direction */
@@ -185,6 +188,7 @@ struct tcpstate_fsm {
 	u8 close_reason:4;	/* enum tcpstate_close_reason */
 	u8 ack_refused:1;	/* server: see fsm.c, tcpstate_fsm_back */
 	u8 acked:2;		/* bit d: ack[d] holds an ack */
+	u8 pending:1;		/* client: last ACK or SYN not known taken */
 	u8 syn_rtx;		/* saturating */
 	u8 synack_rtx;		/* saturating */
 	u8 fin_rtx;		/* saturating */
@@ -296,6 +300,8 @@ bool tcpstate_fsm_expire(struct tcpstate_fsm *fsm, u64 now,
 			 const struct tcpstate_timeouts *to,
 			 struct tcpstate_result *res);
 bool tcpstate_fsm_unproven(const struct tcpstate_fsm *fsm);
+/* tcpstate_fsm_socket(): a request socket that refused an ACK */
+#define TCPSTATE_SOCK_REFUSED	0x80
 void tcpstate_fsm_socket(struct tcpstate_fsm *fsm, u8 state, u64 now,
 			 struct tcpstate_result *res);
 void tcpstate_fsm_close(struct tcpstate_fsm *fsm, u64 now,

@@ -108,10 +108,25 @@ tcpstate_parse_tcp(const struct sk_buff *skb, unsigned int thoff,
 }
 
 /*
+ * Who sent a SYN-ACK this host sends. The kernel attaches it to its
+ * request socket (or, for Fast Open, to the child) and a SYN cookie's to
+ * none (tcp_make_synack()). The skb holds the request socket, and the
+ * request its listener.
+ */
+static u8 tcpstate_synack_sock(const struct sk_buff *skb)
+{
+	if (!skb->sk)
+		return TCPSTATE_SEG_NO_SOCK;
+	if (READ_ONCE(skb->sk->sk_state) != TCP_NEW_SYN_RECV)
+		return 0;
+	if (tcpstate_sock_req_refused(skb->sk))
+		return TCPSTATE_SEG_REQ | TCPSTATE_SEG_REQ_FULL;
+	return TCPSTATE_SEG_REQ;
+}
+
+/*
  * What a SYN or SYN-ACK says beyond its header: its options, and for a
- * SYN-ACK this host sends, whether a socket sent it. The kernel attaches
- * a SYN-ACK to its request socket (or, for Fast Open, to the child) and a
- * SYN cookie's to none (tcp_make_synack()).
+ * SYN-ACK this host sends, what sent it.
  */
 static noinline void tcpstate_syn(struct tcpstate_net *tn,
 				  const struct sk_buff *skb,
@@ -123,9 +138,9 @@ static noinline void tcpstate_syn(struct tcpstate_net *tn,
 	    !tcpstate_skb_options(skb, thoff + sizeof(struct tcphdr),
 				  hlen - sizeof(struct tcphdr), seg))
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_BAD_OPTIONS);
-	if ((seg->flags & TCPSTATE_TH_ACK) && !skb->sk &&
+	if ((seg->flags & TCPSTATE_TH_ACK) &&
 	    state->hook == NF_INET_POST_ROUTING)
-		seg->sflags |= TCPSTATE_SEG_NO_SOCK;
+		seg->sflags |= tcpstate_synack_sock(skb);
 }
 
 static bool tcpstate_seen_elsewhere(const struct sk_buff *skb,

@@ -180,6 +180,40 @@ tcpstate_listener_get(struct tcpstate_net *tn, const struct tcpstate_flow *flow,
 	return &tn->listeners.overflow;
 }
 
+typedef void (*tcpstate_listener_op)(struct tcpstate_net *tn,
+				     struct tcpstate_listener *l,
+				     struct tcpstate_flow *flow,
+				     unsigned long arg, u64 now);
+
+/*
+ * op on the flow's server's entry, under its lock, while it is live. An
+ * entry the GC unlinked after the lookup is looked up again, once; the
+ * overflow entry, never unlinked, is the last resort. Nothing where
+ * tcpstate_listener_get() finds nothing.
+ */
+static void tcpstate_listener_locked(struct tcpstate_net *tn,
+				     struct tcpstate_flow *flow, u64 now,
+				     tcpstate_listener_op op,
+				     unsigned long arg)
+{
+	struct tcpstate_listener *l;
+	unsigned int tries;
+
+	for (tries = 0;; tries++) {
+		l = tries < 2 ? tcpstate_listener_get(tn, flow, now) :
+				&tn->listeners.overflow;
+		if (!l)
+			return;
+		spin_lock_bh(&l->lock);
+		if (!l->dead) {
+			op(tn, l, flow, arg, now);
+			spin_unlock_bh(&l->lock);
+			return;
+		}
+		spin_unlock_bh(&l->lock);
+	}
+}
+
 /*
  * The flag rises when the SYN rate or the half-open count reaches its
  * threshold, and falls once both are under half of it.
@@ -216,10 +250,14 @@ static void tcpstate_listener_tick(struct tcpstate_listener *l, u64 now)
 	l->rate_start = now;
 }
 
-/* A SYN to (addr, port) of key side `side`: count it if that listens. */
+/*
+ * A SYN to (addr, port) of key side `side`: count it if that listens, and
+ * as an overflow when it proves the previous one was dropped
+ * (TCPSTATE_EV_OVERFLOW).
+ */
 void tcpstate_listener_syn(struct tcpstate_net *tn,
 			   const struct tcpstate_key *key, unsigned int side,
-			   u64 now)
+			   bool overflow, u64 now)
 {
 	struct tcpstate_listener *l;
 	struct tcpstate_lkey k;
@@ -232,6 +270,8 @@ void tcpstate_listener_syn(struct tcpstate_net *tn,
 	if (!l->dead) {
 		tcpstate_listener_tick(l, now);
 		WRITE_ONCE(l->syns, l->syns + 1);
+		if (overflow)
+			WRITE_ONCE(l->overflows, l->overflows + 1);
 		l->rate_syns++;
 		l->last_syn = now;
 		tcpstate_listener_flood(tn, l);
@@ -310,28 +350,13 @@ static void tcpstate_listener_undo(struct tcpstate_net *tn,
 	spin_unlock_bh(&l->lock);
 }
 
-/*
- * A flow's server became SYN_RECEIVED: it counts in its entry now. An
- * entry the GC unlinked after the lookup is looked up again, once; the
- * overflow entry, never unlinked, is the last resort.
- */
+/* A flow's server became SYN_RECEIVED: it counts in its entry now. */
 static void tcpstate_listener_enter(struct tcpstate_net *tn,
-				    struct tcpstate_flow *flow, bool rtx,
-				    u64 now)
+				    struct tcpstate_listener *l,
+				    struct tcpstate_flow *flow,
+				    unsigned long rtx, u64 now)
 {
-	struct tcpstate_listener *l;
-	unsigned int tries;
-
-	for (tries = 0;; tries++) {
-		l = tries < 2 ? tcpstate_listener_get(tn, flow, now) :
-				&tn->listeners.overflow;
-		if (!l)
-			return;
-		spin_lock_bh(&l->lock);
-		if (!l->dead)
-			break;
-		spin_unlock_bh(&l->lock);
-	}
+	lockdep_assert_held(&l->lock);
 	tcpstate_listener_tick(l, now);
 	l->last_syn = now;
 	WRITE_ONCE(l->synacks, l->synacks + 1);
@@ -341,7 +366,6 @@ static void tcpstate_listener_enter(struct tcpstate_net *tn,
 	WRITE_ONCE(l->half_open_peak, max(l->half_open_peak, l->half_open));
 	flow->listener = l;
 	tcpstate_listener_flood(tn, l);
-	spin_unlock_bh(&l->lock);
 }
 
 /* ... and left SYN_RECEIVED (or was retransmitted in it): the same entry. */
@@ -371,23 +395,13 @@ static void tcpstate_listener_leave(struct tcpstate_net *tn,
  * completed (as the kernel's SyncookiesSent and SyncookiesRecv).
  */
 static void tcpstate_listener_cookie(struct tcpstate_net *tn,
-				     struct tcpstate_flow *flow, u16 events,
-				     u64 now)
+				     struct tcpstate_listener *l,
+				     struct tcpstate_flow *flow,
+				     unsigned long events, u64 now)
 {
-	struct tcpstate_listener *l;
-	unsigned int tries;
 	int b;
 
-	for (tries = 0;; tries++) {
-		l = tries < 2 ? tcpstate_listener_get(tn, flow, now) :
-				&tn->listeners.overflow;
-		if (!l)
-			return;
-		spin_lock_bh(&l->lock);
-		if (!l->dead)
-			break;
-		spin_unlock_bh(&l->lock);
-	}
+	lockdep_assert_held(&l->lock);
 	if (events & TCPSTATE_EV_COOKIE) {
 		tcpstate_listener_tick(l, now);
 		l->last_syn = now;
@@ -401,6 +415,45 @@ static void tcpstate_listener_cookie(struct tcpstate_net *tn,
 		if (b >= 0)
 			WRITE_ONCE(l->hs_hist[b], l->hs_hist[b] + 1);
 	}
+}
+
+/*
+ * The server's listener refused a segment of the flow's client
+ * (TCPSTATE_EV_OVERFLOW): the kernel's ListenOverflows, per listener. A
+ * server that never answered is counted only where it is known to listen,
+ * as tcpstate_listener_syn() does.
+ */
+static void tcpstate_listener_refused(struct tcpstate_net *tn,
+				      struct tcpstate_listener *l,
+				      struct tcpstate_flow *flow,
+				      unsigned long arg, u64 now)
+{
+	lockdep_assert_held(&l->lock);
+	WRITE_ONCE(l->overflows, l->overflows + 1);
+}
+
+static void tcpstate_listener_overflow(struct tcpstate_net *tn,
+				       struct tcpstate_flow *flow, u64 now)
+{
+	unsigned int sdir = tcpstate_fsm_orig_dir(&flow->fsm) ^ 1;
+	const union tcpstate_addr *caddr, *saddr;
+	struct tcpstate_listener *l;
+	struct tcpstate_lkey k;
+	__be16 cport, sport;
+
+	if (flow->fsm.pkts[sdir]) {
+		tcpstate_listener_locked(tn, flow, now,
+					 tcpstate_listener_refused, 0);
+		return;
+	}
+	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
+	tcpstate_lkey_of(&k, flow->key.family, saddr, sport);
+	l = tcpstate_listener_find(tn, &k);
+	if (!l)
+		return;
+	spin_lock_bh(&l->lock);
+	if (!l->dead)
+		WRITE_ONCE(l->overflows, l->overflows + 1);
 	spin_unlock_bh(&l->lock);
 }
 
@@ -423,12 +476,17 @@ void tcpstate_listener_update(struct tcpstate_net *tn,
 	lockdep_assert_held(&flow->lock);
 	if (unlikely(res->events &
 		     (TCPSTATE_EV_COOKIE | TCPSTATE_EV_COOKIE_OK)))
-		tcpstate_listener_cookie(tn, flow, res->events, now);
+		tcpstate_listener_locked(tn, flow, now,
+					 tcpstate_listener_cookie, res->events);
+	if (unlikely(res->events & TCPSTATE_EV_OVERFLOW) &&
+	    res->kind != TCPSTATE_K_SYN)
+		tcpstate_listener_overflow(tn, flow, now);
 	if (unlikely(res->events & TCPSTATE_EV_UNDONE) && !flow->listener)
 		tcpstate_listener_undo(tn, flow, half_open);
 	if (!flow->listener) {
 		if (half_open)
-			tcpstate_listener_enter(tn, flow, rtx, now);
+			tcpstate_listener_locked(tn, flow, now,
+						 tcpstate_listener_enter, rtx);
 		return;
 	}
 	if (!half_open || rtx)

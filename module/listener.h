@@ -49,6 +49,7 @@ struct tcpstate_listener {
 	u64 floods;		/* times the flood flag rose */
 	u64 cookies_sent;	/* SYN-ACKs this host sent with a SYN cookie */
 	u64 cookies_recv;	/* handshakes completed with a cookie */
+	u64 overflows;		/* ACKs and SYNs refused: accept queue full */
 	u32 hs_hist[TCPSTATE_HS_HIST];	/* SYN to handshake done, log2 us */
 	struct rcu_head rcu;
 };
@@ -70,7 +71,7 @@ void tcpstate_listener_net_exit(struct tcpstate_net *tn);
 
 void tcpstate_listener_syn(struct tcpstate_net *tn,
 			   const struct tcpstate_key *key, unsigned int side,
-			   u64 now);
+			   bool overflow, u64 now);
 void tcpstate_listener_update(struct tcpstate_net *tn,
 			      struct tcpstate_flow *flow,
 			      const struct tcpstate_result *res, u64 now);

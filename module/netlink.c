@@ -683,7 +683,23 @@ static int tcpstate_nl_flow_get_doit(struct sk_buff *skb,
 
 /* ---- listeners ---- */
 
-static int tcpstate_nl_put_listener(struct sk_buff *skb,
+/* A local listening socket's queues, where the listener is one. */
+static int tcpstate_nl_put_queues(struct sk_buff *skb, struct net *net,
+				  const struct tcpstate_listener *l)
+{
+	struct tcpstate_sock_queue q;
+
+	if (!l->key.family || !tcpstate_sock_listener(net, &l->key, &q))
+		return 0;
+	if (nla_put_u32(skb, TCPSTATE_A_LISTENER_ACCEPT_QUEUE, q.accept) ||
+	    nla_put_u32(skb, TCPSTATE_A_LISTENER_ACCEPT_QUEUE_MAX,
+			q.accept_max) ||
+	    nla_put_u32(skb, TCPSTATE_A_LISTENER_SYN_QUEUE, q.syn))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int tcpstate_nl_put_listener(struct sk_buff *skb, struct net *net,
 				    const struct tcpstate_listener *l)
 {
 	unsigned int i;
@@ -723,7 +739,11 @@ static int tcpstate_nl_put_listener(struct sk_buff *skb,
 			      TCPSTATE_A_LISTENER_PAD) ||
 	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_COOKIES_RECV,
 			      READ_ONCE(l->cookies_recv),
-			      TCPSTATE_A_LISTENER_PAD))
+			      TCPSTATE_A_LISTENER_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_LISTEN_OVERFLOWS,
+			      READ_ONCE(l->overflows),
+			      TCPSTATE_A_LISTENER_PAD) ||
+	    tcpstate_nl_put_queues(skb, net, l))
 		return -EMSGSIZE;
 	for (i = 0; i < TCPSTATE_HS_HIST; i++)
 		if (nla_put_u32(skb, TCPSTATE_A_LISTENER_HANDSHAKE_US_LOG2,
@@ -743,7 +763,7 @@ static int tcpstate_nl_listener_dump_one(struct sk_buff *skb,
 			  TCPSTATE_CMD_LISTENER_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (tcpstate_nl_put_listener(skb, l)) {
+	if (tcpstate_nl_put_listener(skb, tcpstate_nl_net(cb->skb)->net, l)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

@@ -232,9 +232,10 @@ static const struct proc_ops tcpstate_flows_proc_ops = {
 	.proc_release = tcpstate_flows_release,
 };
 
-static void tcpstate_listener_show(struct seq_file *seq,
+static void tcpstate_listener_show(struct seq_file *seq, struct net *net,
 				   const struct tcpstate_listener *l)
 {
+	struct tcpstate_sock_queue q;
 	unsigned int i;
 
 	if (l->key.family) {
@@ -252,8 +253,13 @@ static void tcpstate_listener_show(struct seq_file *seq,
 		   READ_ONCE(l->flood), READ_ONCE(l->floods));
 	for (i = 0; i < TCPSTATE_HS_HIST; i++)
 		seq_printf(seq, "%s%u", i ? "," : "", READ_ONCE(l->hs_hist[i]));
-	seq_printf(seq, " %llu %llu\n", READ_ONCE(l->cookies_sent),
-		   READ_ONCE(l->cookies_recv));
+	seq_printf(seq, " %llu %llu %llu", READ_ONCE(l->cookies_sent),
+		   READ_ONCE(l->cookies_recv), READ_ONCE(l->overflows));
+	/* a local listening socket's queues, "-" where there is none */
+	if (l->key.family && tcpstate_sock_listener(net, &l->key, &q))
+		seq_printf(seq, " %u %u %u\n", q.accept, q.accept_max, q.syn);
+	else
+		seq_puts(seq, " - - -\n");
 }
 
 static int tcpstate_listeners_show(struct seq_file *seq, void *v)
@@ -263,15 +269,15 @@ static int tcpstate_listeners_show(struct seq_file *seq, void *v)
 	struct tcpstate_listener *l;
 	struct rhashtable_iter iter;
 
-	seq_puts(seq, "family addr port half_open half_open_peak syns synacks synack_rtx handshakes expired resets flood floods handshake_us_log2 cookies_sent cookies_recv\n");
+	seq_puts(seq, "family addr port half_open half_open_peak syns synacks synack_rtx handshakes expired resets flood floods handshake_us_log2 cookies_sent cookies_recv listen_overflows accept_queue accept_queue_max syn_queue\n");
 	rhashtable_walk_enter(&ls->table, &iter);
 	rhashtable_walk_start(&iter);
 	while ((l = tcpstate_listener_walk(&iter, false)))
-		tcpstate_listener_show(seq, l);
+		tcpstate_listener_show(seq, tn->net, l);
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
 	if (READ_ONCE(ls->overflow.synacks))
-		tcpstate_listener_show(seq, &ls->overflow);
+		tcpstate_listener_show(seq, tn->net, &ls->overflow);
 	return 0;
 }
 

@@ -29,23 +29,37 @@ static const u8 tcpstate_sock_states[TCP_MAX_STATES] = {
 	[TCP_NEW_SYN_RECV]	= TCPSTATE_S_SYN_RECEIVED,
 };
 
-/* Is the address at key side `side` one of this namespace's own? */
-static bool tcpstate_addr_local(struct net *net, const struct tcpstate_key *key,
-				unsigned int side)
+/* Is the address one of this namespace's own? */
+static bool tcpstate_addr_local(struct net *net, u8 family,
+				const union tcpstate_addr *addr)
 {
-	if (key->family == AF_INET)
-		return inet_addr_type(net, key->addr[side].ip) == RTN_LOCAL;
+	if (family == AF_INET)
+		return inet_addr_type(net, addr->ip) == RTN_LOCAL;
 #if IS_ENABLED(CONFIG_IPV6)
-	return ipv6_chk_addr(net, &key->addr[side].in6, NULL, 0);
+	return ipv6_chk_addr(net, &addr->in6, NULL, 0);
 #else
 	return false;
 #endif
 }
 
 /*
+ * Did this request socket drop an ACK because the accept queue was full
+ * (tcp_check_req() sets `acked`; so does TCP_DEFER_ACCEPT, no refusal)?
+ */
+bool tcpstate_sock_req_refused(const struct sock *sk)
+{
+	const struct request_sock *req = inet_reqsk(sk);
+	const struct sock *l = req->rsk_listener;
+
+	return inet_rsk(req)->acked &&
+	       !READ_ONCE(inet_csk(l)->icsk_accept_queue.rskq_defer_accept);
+}
+
+/*
  * The state of this host's socket for the flow's endpoint at key side
  * `side` (its address and port local, the other side's remote): a request
- * socket is SYN_RECEIVED; CLOSED if the address is local and there is no
+ * socket is SYN_RECEIVED, with TCPSTATE_SOCK_REFUSED if it dropped an ACK
+ * for a full accept queue; CLOSED if the address is local and there is no
  * socket; NONE if the address is not this host's.
  */
 u8 tcpstate_sock_state(struct net *net, const struct tcpstate_key *key,
@@ -75,10 +89,54 @@ u8 tcpstate_sock_state(struct net *net, const struct tcpstate_key *key,
 	if (sk) {
 		if (sk->sk_state < TCP_MAX_STATES)
 			state = tcpstate_sock_states[sk->sk_state];
+		if (sk->sk_state == TCP_NEW_SYN_RECV && tcpstate_sock_req_refused(sk))
+			state |= TCPSTATE_SOCK_REFUSED;
 		sock_gen_put(sk);
-	} else if (tcpstate_addr_local(net, key, side)) {
+	} else if (tcpstate_addr_local(net, key->family, &key->addr[side])) {
 		state = TCPSTATE_S_CLOSED;
 	}
 	rcu_read_unlock();
 	return state;
+}
+
+/*
+ * The queues of this host's listening socket for a listener: what
+ * ss -lnt shows as Recv-Q (connections waiting for accept()) and Send-Q
+ * (the listen() backlog), and the request sockets in its SYN queue.
+ * False when the address is not this namespace's own or no socket
+ * listens there. A listener found by address and port is the socket a SYN
+ * from an unknown client would reach; of an SO_REUSEPORT group, one of
+ * them. Listening sockets are freed after an RCU grace period
+ * (SOCK_RCU_FREE): no reference is taken.
+ */
+bool tcpstate_sock_listener(struct net *net, const struct tcpstate_lkey *k,
+			    struct tcpstate_sock_queue *q)
+{
+	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
+	u16 hnum = ntohs(k->port);
+	struct sock *sk;
+	bool found = false;
+
+	if (!tcpstate_addr_local(net, k->family, &k->addr))
+		return false;
+	rcu_read_lock();
+	if (k->family == AF_INET)
+		sk = __inet_lookup_listener(net, hinfo, NULL, 0, 0, 0,
+					    k->addr.ip, hnum, 0, 0);
+#if IS_ENABLED(CONFIG_IPV6)
+	else
+		sk = inet6_lookup_listener(net, hinfo, NULL, 0, &in6addr_any,
+					   0, &k->addr.in6, hnum, 0, 0);
+#else
+	else
+		sk = NULL;
+#endif
+	if (sk && READ_ONCE(sk->sk_state) == TCP_LISTEN) {
+		q->accept = READ_ONCE(sk->sk_ack_backlog);
+		q->accept_max = READ_ONCE(sk->sk_max_ack_backlog);
+		q->syn = inet_csk_reqsk_queue_len(sk);
+		found = true;
+	}
+	rcu_read_unlock();
+	return found;
 }

@@ -200,6 +200,12 @@ router_topology()
 	ip -n "$b" -6 route add default via fd00:2::fe
 	ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
 	ip netns exec "$r" sysctl -qw net.ipv6.conf.all.forwarding=1
+	# a veth hands each packet to the backlog of the CPU that sent it, so
+	# two of a flow's packets sent from two CPUs can reach R swapped: a
+	# reordering no NIC makes (RSS keeps a flow on one queue). R takes
+	# each port's packets on one CPU, in the order they were sent.
+	ip netns exec "$r" sh -c 'for q in /sys/class/net/veth[12]/queues/rx-*; do
+		echo 1 > "$q/rps_cpus"; done'
 }
 
 # tcpstate_stat NS NAME: one counter of /proc/net/tcpstate/stats in NS.

@@ -76,13 +76,15 @@ flows_in()
 # snapshot: for every client socket in a to $SA:$SP, "PORT client-ss
 # client-tcpstate server-ss server-tcpstate", then the listener's
 # half_open and synack_rtx with `ss state syn-recv` and TcpExtTCPSynRetrans,
+# listen_overflows with TcpExtListenOverflows, and its socket's queues
+# with `ss -lnt` (Recv-Q, Send-Q) and `ss state syn-recv`,
 # all in SNAP, LISTENER. Each source is read once, so a loaded machine
 # still finds a quiet moment. Succeeds only if no segment moved while it
 # was taken. A server endpoint tcpstate shows as NONE holds no socket:
 # CLOSED to ss.
 snapshot()
 {
-	local before p ssa ssb fla flb
+	local before p ssa ssb fla flb lis nst
 	before=$(segs)
 	# reading the flows asks local servers' sockets what the wire cannot
 	# show (a request dropped, a deferred accept)
@@ -90,6 +92,10 @@ snapshot()
 	fla=$(ip netns exec "$a" cat /proc/net/tcpstate/flows)
 	ssa=$(ip netns exec "$a" ss -Htan state all "dport = :$SP")
 	ssb=$(ip netns exec "$b" ss -Htan state all "sport = :$SP")
+	lis=$(ip netns exec "$b" cat /proc/net/tcpstate/listeners)
+	nst=$(ip netns exec "$b" nstat -saz TcpExtTCPSynRetrans \
+	      TcpExtListenOverflows)
+	[ "$before" = "$(segs)" ] || return 1
 	SNAP=
 	for p in $(awk '{ n = split($4, x, ":"); print x[n] }' <<< "$ssa" |
 		   sort -n); do
@@ -99,9 +105,19 @@ snapshot()
 		SNAP+=" $(flows_in "$flb" "$SA" "$SP" "$CA" "$p" | sed 's/^NONE$/CLOSED/')"
 		SNAP+=$'\n'
 	done
-	LISTENER="$(grep -c '^SYN-RECV' <<< "$ssb") $(listener_or_0 "$b" "$SP" half_open)"
-	LISTENER+=" $(nstat_abs "$b" TcpExtTCPSynRetrans) $(listener_or_0 "$b" "$SP" synack_rtx)"
-	[ "$before" = "$(segs)" ]
+	set -- $(awk -v p="$SP" 'NR == 1 {
+		for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$3 == p { print $c["half_open"], $c["synack_rtx"],
+		$c["listen_overflows"], $c["accept_queue"],
+		$c["accept_queue_max"], $c["syn_queue"]; f = 1 }
+		END { if (!f) print "0 0 0 - - -" }' <<< "$lis") \
+		$(awk '$1 == "TcpExtTCPSynRetrans" { r = $2 }
+		$1 == "TcpExtListenOverflows" { o = $2 }
+		END { print r, o }' <<< "$nst") \
+		$(awk '$1 == "LISTEN" { print $2, $3; f = 1 }
+		END { if (!f) print "- -" }' <<< "$ssb")
+	LISTENER="$(grep -c '^SYN-RECV' <<< "$ssb") $1 $7 $2 $8 $3 $9 $4"
+	LISTENER+=" ${10} $5 $6"
 }
 
 # check_snapshot: a stable snapshot, and in it tcpstate equal to ss for
@@ -119,6 +135,11 @@ check_snapshot()
 	N_SYN_RECV=$1
 	assert_eq "half_open (ss state syn-recv)" "$1" "$2"
 	assert_eq "synack_rtx (nstat TcpExtTCPSynRetrans)" "$3" "$4"
+	assert_eq "listen_overflows (nstat TcpExtListenOverflows)" "$5" "$6"
+	assert_eq "accept_queue (ss -lnt Recv-Q)" "$7" "$8"
+	assert_eq "accept_queue_max (ss -lnt Send-Q)" "$9" "${10}"
+	# the SYN queue of the socket, where it still listens
+	[ "$7" = - ] || assert_eq "syn_queue (ss state syn-recv)" "$1" "${11}"
 }
 
 # accept_queue_full FAMILY ABORT: a listen backlog of 4, syncookies off,
@@ -169,14 +190,16 @@ accept_queue_full()
 test_accept_queue_full_v6() { accept_queue_full 6 0; }
 test_accept_queue_abort_v4() { accept_queue_full 4 1; }
 
-# The queue drains: the requests the kernel held complete at their next
-# SYN-ACK, and once each server speaks tcpstate has them ESTABLISHED.
-# the queue full (IPv4), then drained by accept(): every request completes
+# The queue full (IPv4), then drained by accept(): the requests the
+# kernel held complete at their clients' next segment, and once each
+# server speaks tcpstate has them ESTABLISHED.
 test_accept_queue_full_then_drains()
 {
 	local i
 	accept_queue_full 4 0
-	for i in $(seq 8); do ctl srv accept s$i l; done
+	for i in $(seq 5); do ctl srv accept s$i l; done
+	for i in 1 2 3 4; do ctl cli send r$i 1; done
+	for i in 6 7 8; do ctl srv accept s$i l; done
 	for i in $(seq 8); do ctl srv send s$i 1; done
 	for i in 1 2 3 4; do ctl cli recv c$i 1; ctl cli recv r$i 1; done
 	check_snapshot
@@ -184,6 +207,61 @@ test_accept_queue_full_then_drains()
 	assert_eq "handshakes (nstat TcpPassiveOpens)" \
 		"$(nstat_abs "$b" TcpPassiveOpens)" \
 		"$(listener_field "$b" $SP handshakes)"
+}
+
+# A full accept queue drops new SYNs (tcp_conn_request()), each one a
+# ListenOverflows: the client's SYN again proves the one before it was
+# dropped, and its giving up (the flow's timeout) the last one. The
+# listener's queues are the socket's: two connections waiting on a
+# backlog of 1, then none once accepted.
+test_accept_queue_full_syns_dropped()
+{
+	addresses 4
+	SP=8028
+	hosts
+	config_set "$b" timeout_syn_sent_ms 3000
+	ip netns exec "$a" sysctl -qw net.ipv4.tcp_syn_retries=2
+	ctl_start srv "$b"
+	ctl_start cli "$a"
+	ctl srv listen l "$SA" $SP 1
+	ctl cli connect c1 "$SA" $SP
+	ctl cli connect c2 "$SA" $SP
+	ctl cli connect_nb c3 "$SA" $SP
+	# SYNs at 0, 1 and 3 s; the client gives up at 7 s
+	wait_eq $((30000 * WAIT_SCALE)) 3 nstat_abs "$b" TcpExtListenOverflows
+	wait_eq $((30000 * WAIT_SCALE)) 3 listener_field "$b" $SP listen_overflows
+	check_snapshot
+	assert_eq "accept queue (ss -lnt Recv-Q)" 2 \
+		"$(listener_field "$b" $SP accept_queue)"
+	ctl srv accept s1 l
+	ctl srv accept s2 l
+	check_snapshot
+	assert_eq "accept queue once accepted" 0 \
+		"$(listener_field "$b" $SP accept_queue)"
+}
+
+# The same seen from a router in the middle: no socket to ask, the SYNs
+# sent again and the client's giving up prove each drop.
+test_accept_queue_full_from_a_router()
+{
+	local r
+	setup_ns a r b
+	router_topology "$a" "$r" "$b"
+	SP=8029
+	config_set "$r" timeout_syn_sent_ms 3000
+	config_set "$b" timeout_syn_sent_ms 3000
+	ip netns exec "$a" sysctl -qw net.ipv4.tcp_syn_retries=2
+	ctl_start srv "$b"
+	ctl_start cli "$a"
+	ctl srv listen l 10.0.2.1 $SP 1
+	ctl cli connect c1 10.0.2.1 $SP
+	ctl cli connect c2 10.0.2.1 $SP
+	ctl cli connect_nb c3 10.0.2.1 $SP
+	wait_eq $((30000 * WAIT_SCALE)) 3 nstat_abs "$b" TcpExtListenOverflows
+	wait_eq $((30000 * WAIT_SCALE)) 3 listener_field "$r" $SP listen_overflows
+	assert_eq "router: no queues for a listener elsewhere" - \
+		"$(listener_field "$r" $SP accept_queue)"
+	wait_eq $((30000 * WAIT_SCALE)) 3 listener_field "$b" $SP listen_overflows
 }
 
 # A TCP_DEFER_ACCEPT-like refusal seen from the wire: the server's input
@@ -400,11 +478,11 @@ conns_over()
 # its egresses), GSO on or off at both ends. The router sees every
 # segment a and b send, before its qdiscs drop some: its retransmissions
 # are a's and b's TcpRetransSegs (a GSO packet sent again counts each
-# segment). Once every connection is over, each endpoint it shows and
-# what ss shows on that endpoint's host are printed side by side.
+# segment), and once every connection is over, each endpoint it shows is
+# what ss shows on that endpoint's host.
 router_loss()
 {
-	local r ca sa p dev
+	local r ca sa p dev ssa ssb flr
 	setup_ns a r b
 	router_topology "$a" "$r" "$b"
 	if [ "$1" = 6 ]; then ca=fd00:1::1 sa=fd00:2::1; else ca=10.0.1.1 sa=10.0.2.1; fi
@@ -433,14 +511,20 @@ router_loss()
 		fail "no loss both ways: the test proves nothing"
 	assert_eq "router: retransmissions (TcpRetransSegs of a and b)" \
 		"$(rtx_both)" "$(tcpstate_stat "$r" retransmissions)"
-	# the endpoints' states are printed, not yet asserted: in about one
-	# run of four a client in TIME_WAIT shows as FIN_WAIT_2 here
-	for p in $(ip netns exec "$a" ss -Htan state all "dport = :$SP" |
-		   awk '{ n = split($4, x, ":"); print x[n] }'); do
-		diag "client :$p ss $(ss_state "$a" "$p" "$sa" $SP)" \
-			"router $(tcpstate_state "$r" "$ca" "$p" "$sa" $SP);" \
-			"server ss $(ss_state "$b" $SP "$ca" "$p")" \
-			"router $(tcpstate_state "$r" "$sa" $SP "$ca" "$p")"
+	assert_eq "router: a listener elsewhere has no queues" - \
+		"$(listener_field "$r" $SP accept_queue)"
+	# one reading of each source: a TIME_WAIT that ends meanwhile in a or
+	# b is still in the router's (its timeouts are ten minutes)
+	ssa=$(ip netns exec "$a" ss -Htan state all "dport = :$SP")
+	ssb=$(ip netns exec "$b" ss -Htan state all "sport = :$SP")
+	flr=$(ip netns exec "$r" cat /proc/net/tcpstate/flows)
+	for p in $(awk '{ n = split($4, x, ":"); print x[n] }' <<< "$ssa"); do
+		assert_eq "router: client :$p (ss in a)" \
+			"$(ss_in "$ssa" "$p" "$sa" $SP)" \
+			"$(flows_in "$flr" "$ca" "$p" "$sa" $SP)"
+		assert_eq "router: server, client :$p (ss in b)" \
+			"$(ss_in "$ssb" $SP "$ca" "$p")" \
+			"$(flows_in "$flr" "$sa" $SP "$ca" "$p")"
 	done
 }
 
@@ -451,6 +535,8 @@ TESTS=(
 	accept_queue_full_ipv4_then_drains test_accept_queue_full_then_drains
 	accept_queue_full_ipv6 test_accept_queue_full_v6
 	accept_queue_abort_on_overflow test_accept_queue_abort_v4
+	accept_queue_full_syns_dropped test_accept_queue_full_syns_dropped
+	accept_queue_full_from_a_router test_accept_queue_full_from_a_router
 	final_ack_dropped test_final_ack_dropped
 	defer_accept test_defer_accept
 	synack_blackholed test_synack_blackholed

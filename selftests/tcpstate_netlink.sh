@@ -107,6 +107,44 @@ test_cli_equals_procfs()
 		fail "columns not aligned"
 }
 
+# The listener dump says what procfs says, the queues of a local
+# listening socket included (null where there is none), and those are
+# the socket's: ss -lnt's Recv-Q and Send-Q, ss state syn-recv.
+test_listener_queues()
+{
+	local want got
+	mixed_flows
+	TMPD=$(mktemp -d)
+	defer rm -rf "$TMPD"
+	ts "$b" listeners -j > "$TMPD/l.json"
+	ip netns exec "$b" cat /proc/net/tcpstate/listeners > "$TMPD/l.proc"
+	python3 - "$TMPD/l.json" "$TMPD/l.proc" <<-'EOF'
+	import json, sys
+	cli = {(l["addr"], l["port"]): l for l in json.load(open(sys.argv[1]))
+	       if not l["overflow"]}
+	rows = [r.split() for r in open(sys.argv[2])]
+	keys = ("half_open syns synacks handshakes cookies_sent cookies_recv "
+	        "listen_overflows accept_queue accept_queue_max syn_queue").split()
+	assert len(rows) - 1 == len(cli), (rows, cli)
+	for r in rows[1:]:
+	    p = dict(zip(rows[0], r))
+	    c = cli[(p["addr"], int(p["port"]))]
+	    for k in keys:
+	        want = None if p[k] == "-" else int(p[k])
+	        assert c[k] == want, (k, p, c)
+	EOF
+	# 8104 listens on 0.0.0.0 with five spoofed requests held
+	want="$(ip netns exec "$b" ss -Hltn 'sport = :8104' | awk '{ print $2, $3 }')"
+	want+=" $(syn_recv_count "$b" 8104)"
+	got=$(ts "$b" listeners -j | python3 -c '
+import json, sys
+for l in json.load(sys.stdin):
+    if l["port"] == 8104:
+        print(l["accept_queue"], l["accept_queue_max"], l["syn_queue"])')
+	assert_eq "8104: accept queue, its limit, SYN queue (ss)" "$want" "$got"
+	assert_eq "8104: SYN queue" 5 "${got##* }"
+}
+
 test_json_keys()
 {
 	mixed_flows
@@ -394,6 +432,7 @@ TESTS=(
 	spec_matches_header test_spec_matches_header
 	cli_equals_procfs test_cli_equals_procfs
 	json_keys test_json_keys
+	listener_queues test_listener_queues
 	filters test_filters
 	monitor_transitions test_monitor_transitions
 	bad_input test_bad_input

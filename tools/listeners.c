@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcpstate listeners [-j] [-p]: per listener (a server address and port
- * that answered a SYN with a SYN-ACK), its half-open queue and handshakes.
+ * that answered a SYN with a SYN-ACK), its half-open queue and handshakes,
+ * and for a listening socket of this namespace its queues as the kernel
+ * holds them.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -19,6 +21,7 @@ struct listener {
 	int family;		/* 0: the overflow entry */
 	uint8_t addr[16];
 	uint16_t port;
+	bool local;		/* a socket of this namespace: queues known */
 	uint64_t v[TCPSTATE_A_LISTENER_MAX + 1];	/* by attribute */
 	uint32_t hist[HS_HIST];
 };
@@ -50,6 +53,7 @@ static int listener_cb(const struct nlmsghdr *nlh, void *data)
 	if (len == 4 || len == 16)
 		memcpy(l->addr, mnl_attr_get_payload(a), len);
 	l->port = ntohs(nl_u64(tb[TCPSTATE_A_LISTENER_PORT]));
+	l->local = tb[TCPSTATE_A_LISTENER_ACCEPT_QUEUE] != NULL;
 	for (i = TCPSTATE_A_LISTENER_HALF_OPEN; i <= TCPSTATE_A_LISTENER_MAX; i++)
 		l->v[i] = nl_u64(tb[i]);
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
@@ -86,6 +90,20 @@ static const struct {
 	{ TCPSTATE_A_LISTENER_FLOODS, "floods", "Floods" },
 	{ TCPSTATE_A_LISTENER_COOKIES_SENT, "cookies_sent", "CookiesSent" },
 	{ TCPSTATE_A_LISTENER_COOKIES_RECV, "cookies_recv", "CookiesRecv" },
+	{ TCPSTATE_A_LISTENER_LISTEN_OVERFLOWS, "listen_overflows",
+	  "Overflows" },
+};
+
+/* The listening socket's queues, null ("-") where it is not local. */
+static const struct {
+	int attr;
+	const char *key;
+	const char *col;
+} queues[] = {
+	{ TCPSTATE_A_LISTENER_ACCEPT_QUEUE, "accept_queue", "AcceptQ" },
+	{ TCPSTATE_A_LISTENER_ACCEPT_QUEUE_MAX, "accept_queue_max",
+	  "AcceptMax" },
+	{ TCPSTATE_A_LISTENER_SYN_QUEUE, "syn_queue", "SynQ" },
 };
 
 static void print_listener(struct ts_out *o, const struct listener *l)
@@ -114,6 +132,12 @@ static void print_listener(struct ts_out *o, const struct listener *l)
 	for (i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
 		out_u64(o, OUT_ANY, columns[i].key, columns[i].col,
 			l->v[columns[i].attr]);
+	for (i = 0; i < sizeof(queues) / sizeof(queues[0]); i++)
+		if (l->local)
+			out_u64(o, OUT_ANY, queues[i].key, queues[i].col,
+				l->v[queues[i].attr]);
+		else
+			out_null(o, OUT_ANY, queues[i].key, queues[i].col);
 	out_bool(o, OUT_ANY, "flood", "Flood", l->v[TCPSTATE_A_LISTENER_FLOOD]);
 	out_array_begin(o, OUT_JSON, "handshake_us_log2", NULL);
 	for (i = 0; i < HS_HIST; i++)

@@ -206,6 +206,28 @@ static const char *check_acks(const struct tcpstate_fsm *fsm,
 	return NULL;
 }
 
+/*
+ * An overflow is a listener refusing a client: never in a flow picked up
+ * mid-stream or a simultaneous open, only for a segment of the client's
+ * still pending, and never twice for one.
+ */
+static const char *check_overflow(const struct tcpstate_fsm *fsm,
+				  const struct tcpstate_fsm *before,
+				  const struct tcpstate_result *res)
+{
+	if (!(res->events & TCPSTATE_EV_OVERFLOW) ||
+	    (res->events & TCPSTATE_EV_NEW_INC))
+		return NULL;
+	if (fsm->flags & (TCPSTATE_F_MIDSTREAM | TCPSTATE_F_SIMOPEN))
+		FAIL("overflow in a mid-stream or simultaneous-open flow");
+	if (!before->pending)
+		FAIL("overflow with nothing of the client's pending");
+	if (res->kind != TCPSTATE_K_SYN && fsm->pending &&
+	    res->kind != TCPSTATE_K_INVALID)
+		FAIL("overflow left the refused segment pending");
+	return NULL;
+}
+
 const char *unit_check(const struct tcpstate_fsm *fsm,
 		       const struct tcpstate_fsm *before,
 		       const struct tcpstate_result *res)
@@ -232,6 +254,8 @@ const char *unit_check(const struct tcpstate_fsm *fsm,
 		err = check_trust(fsm, before, res);
 	if (!err)
 		err = check_acks(fsm, before, res);
+	if (!err)
+		err = check_overflow(fsm, before, res);
 	if (!err)
 		err = check_names(fsm, res);
 	if (!err)

@@ -70,7 +70,9 @@ static void make_seg(const unsigned char *rec, const struct tcpstate_fsm *fsm,
 	seg->opt = rec[5] & 0xf;
 	seg->wscale = rec[5] >> 4;
 	seg->mss = 1460;
-	seg->sflags = rec[15] & 0x80 ? TCPSTATE_SEG_NO_SOCK : 0;
+	seg->sflags = (rec[15] & 0x80 ? TCPSTATE_SEG_NO_SOCK : 0) |
+		      (rec[15] & 0x60 ? TCPSTATE_SEG_REQ : 0) |
+		      (rec[15] & 0x40 ? TCPSTATE_SEG_REQ_FULL : 0);
 }
 
 static void do_seg(struct tcpstate_fsm *fsm, const unsigned char *rec, u64 now)
@@ -116,8 +118,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		before = fsm;
 		switch (op) {
 		case 4:
-			tcpstate_fsm_socket(&fsm, rec[15] % TCPSTATE_S_MAX, now,
-					    &res);
+			tcpstate_fsm_socket(&fsm, ((rec[15] & 0x7f) %
+						   TCPSTATE_S_MAX) |
+					    (rec[15] & TCPSTATE_SOCK_REFUSED),
+					    now, &res);
 			verify(&fsm, &before, &res);
 			break;
 		case 5:

@@ -41,7 +41,7 @@ m() { MUT_FILE='' MUT_OLD=$2 MUT_NEW=$3; run_test "$1" mutant; }
 mh() { MUT_FILE=fsm.h MUT_OLD=$2 MUT_NEW=$3; run_test "$1" mutant; }
 
 TESTS=()
-ktap_plan 24
+ktap_plan 30
 m no_moving_back \
 	'if (s == SIV || (fsm->flags & TCPSTATE_F_ENDED))' \
 	'if (1)'
@@ -63,9 +63,8 @@ m refused_server_acking_fin_not_close_wait \
 	'set_state(fsm, d, fin ? SCW : SES, res);' \
 	'set_state(fsm, d, SES, res);'
 m rst_without_ack_not_a_refusal \
-	'	if (rst_refuses_ack(fsm, seg, d))
-		res->events |= TCPSTATE_EV_UNDONE;' \
-	''
+	'	if (rst_refuses_ack(fsm, seg, d)) {' \
+	'	if (0) {'
 m cookie_server_holds_a_request \
 	'	    (seg->sflags & TCPSTATE_SEG_NO_SOCK))
 		sn = SNO;' \
@@ -92,8 +91,9 @@ m request_socket_ignored \
 	'	if (state == SSR && move_back(fsm, s, TCPSTATE_AGAIN_SYNACK, res)) {' \
 	'	if (0) {'
 m socket_trusted_at_once \
-	'	if ((now >> 24) < last_units(fsm) + 2 || state == was)' \
-	'	if (state == was)'
+	'	if ((now >> 24) < last_units(fsm) + 2)
+		return;' \
+	''
 m dropped_request_kept \
 	'	if (state == SCL) {' \
 	'	if (0) {'
@@ -125,4 +125,27 @@ mh fast_path_takes_any_ack \
 mh fast_path_keeps_no_ack \
 	'	fsm->ack[d] = seg->ack;' \
 	''
+m overflow_for_a_lost_ack \
+	'(seg->sflags & TCPSTATE_SEG_REQ_FULL));' \
+	'1);'
+m overflow_counted_twice \
+	'		res->events |= TCPSTATE_EV_OVERFLOW;
+	fsm->pending = 0;
+	if (!again)' \
+	'		res->events |= TCPSTATE_EV_OVERFLOW;
+	if (!again)'
+m overflow_for_an_answered_syn \
+	'	return d == tcpstate_fsm_orig_dir(fsm) && !fsm->pkts[d ^ 1] &&' \
+	'	return d == tcpstate_fsm_orig_dir(fsm) &&'
+m overflow_not_when_it_expires \
+	'	    (syn_unanswered(fsm, tcpstate_fsm_orig_dir(fsm)) ||' \
+	'	    (0 ||'
+m overflow_ignores_the_request_socket \
+	'	if (refused && state == SSR && fsm->pending' \
+	'	if (0 && refused && state == SSR && fsm->pending'
+m ack_of_the_fin_after_moving_back_ignored \
+	'	    (fsm->hist & HB(p, H_F)))
+		sn = STW;' \
+	'	    0)
+		sn = STW;'
 ktap_finish

@@ -84,7 +84,9 @@ static void make_seg(const struct run *r, const struct step *st, u64 now,
 	seg->pkts = st->pkts;
 	seg->opt = st->opt;
 	seg->wscale = st->wscale;
-	seg->sflags = st->nosock ? TCPSTATE_SEG_NO_SOCK : 0;
+	seg->sflags = (st->nosock ? TCPSTATE_SEG_NO_SOCK : 0) |
+		      (st->req ? TCPSTATE_SEG_REQ : 0) |
+		      (st->req == REQ_FULL ? TCPSTATE_SEG_REQ_FULL : 0);
 }
 
 static int check_states(struct run *r, unsigned int i, u8 cst, u8 sst,
@@ -364,7 +366,7 @@ void unit_seed_record(unsigned char rec[FUZZ_REC], const struct step *st,
 	rec[12] = st->zwin ? 0 : 0xff;
 	rec[13] = st->zwin ? 0 : 0xff;
 	rec[14] = st->pkts;
-	rec[15] = st->reason | (st->nosock ? 0x80 : 0);
+	rec[15] = st->reason | (st->nosock ? 0x80 : 0) | st->req << 5;
 }
 
 static void write_seed(const char *dir, const struct scenario *sc)

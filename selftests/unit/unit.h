@@ -19,6 +19,12 @@ enum { OP_SEG, OP_EXPIRE, OP_CLOSE, OP_SOCK };
 #define EV_TC	(1U << 16)
 #define EV_TS	(1U << 17)
 
+/* step.req: a SYN-ACK by this host's request socket, which refused an ACK */
+#define REQ		1
+#define REQ_FULL	2
+/* SOCK(): a request socket that refused an ACK */
+#define RF		TCPSTATE_SOCK_REFUSED
+
 /* short state names for the tables */
 enum {
 	NO = TCPSTATE_S_NONE,
@@ -53,6 +59,7 @@ struct step {
 	unsigned char zwin;	/* advertise a zero window */
 	unsigned char opt, wscale;
 	unsigned char nosock;	/* sent with no socket: a SYN cookie */
+	unsigned char req;	/* by a request socket: REQ, or REQ_FULL */
 	unsigned char expired;	/* OP_EXPIRE: must (1) or must not (0) */
 	unsigned short pkts;
 	unsigned int seq, ack;	/* relative */
@@ -75,9 +82,9 @@ struct scenario {
 	{ .op = OP_SEG, .who = (w), .flags = (fl), .seq = (s), .ack = (a), \
 	  .len = (l), .cst = (c), .sst = (sv), __VA_ARGS__ }
 #define SEG(w, fl, s, a, l, c, sv) SEGX(w, fl, s, a, l, c, sv, .pkts = 0)
-#define EXPIRE(secs, c, sv, e) \
+#define EXPIRE(secs, c, sv, e, ...) \
 	{ .op = OP_EXPIRE, .dt_us = (unsigned long long)(secs) * 1000000, \
-	  .cst = (c), .sst = (sv), .expired = (e) }
+	  .cst = (c), .sst = (sv), .expired = (e), __VA_ARGS__ }
 #define CLOSE(r, c, sv) { .op = OP_CLOSE, .reason = (r), .cst = (c), .sst = (sv) }
 /* the server's socket is seen in state `st` (tcpstate_fsm_socket()) */
 #define SOCK(st, c, sv, ...) \
