@@ -57,7 +57,21 @@ enum tcpstate_stat {
 	TCPSTATE_STAT_ALLOC_FAILED,
 	TCPSTATE_STAT_LISTENER_OVERFLOW, /* listener table full: aggregated */
 	TCPSTATE_STAT_EVENTS_DROPPED,	/* netlink events not delivered */
+	/* endpoints that stayed in a state past its stuck_*_ms, by state */
+	TCPSTATE_STAT_STUCK_SYN_RECV,
+	TCPSTATE_STAT_STUCK_CLOSE_WAIT,
+	TCPSTATE_STAT_STUCK_FIN_WAIT_2,
+	TCPSTATE_STAT_STUCK_LAST_ACK,
 	TCPSTATE_STAT_NR
+};
+
+/* The states an endpoint can be stuck in, in the order of their stats. */
+enum tcpstate_stuck {
+	TCPSTATE_STUCK_SYN_RECV,
+	TCPSTATE_STUCK_CLOSE_WAIT,
+	TCPSTATE_STUCK_FIN_WAIT_2,
+	TCPSTATE_STUCK_LAST_ACK,
+	TCPSTATE_STUCK_NR
 };
 
 struct tcpstate_pcpu_stats {
@@ -72,6 +86,7 @@ struct tcpstate_config {
 	u32 max_listeners;
 	u32 flood_syn_rate;	/* SYNs per second to one listener */
 	u32 flood_half_open;	/* half-open handshakes at one listener */
+	u32 stuck_ms[TCPSTATE_STUCK_NR];	/* 0: off */
 };
 
 /* The bounds of every setting, for module parameters and netlink alike. */
@@ -224,9 +239,11 @@ struct tcpstate_sock_queue {
 	u32 accept;		/* established, waiting for accept() */
 	u32 accept_max;		/* the listen() backlog */
 	u32 syn;		/* request sockets (SYN_RECEIVED) */
+	struct tcpstate_owner owner;
 };
 
 bool tcpstate_sock_req_refused(const struct sock *sk);
+bool tcpstate_sock_owner(struct sock *sk, struct tcpstate_owner *o);
 bool tcpstate_sock_listener(struct net *net, const struct tcpstate_lkey *k,
 			    struct tcpstate_sock_queue *q);
 

@@ -22,6 +22,7 @@
 #include "core.h"
 
 static struct kmem_cache *tcpstate_flow_cache __read_mostly;
+static struct kmem_cache *tcpstate_flow_ext_cache __read_mostly;
 /* Flow objects allocated and not yet freed, in every namespace. */
 static atomic_long_t tcpstate_flow_objects = ATOMIC_LONG_INIT(0);
 
@@ -139,6 +140,8 @@ static void tcpstate_flow_set_class(struct tcpstate_net *tn,
 
 static void tcpstate_flow_free(struct tcpstate_flow *flow)
 {
+	if (flow->has_ext)
+		kmem_cache_free(tcpstate_flow_ext_cache, flow->ext);
 	kmem_cache_free(tcpstate_flow_cache, flow);
 	atomic_long_dec(&tcpstate_flow_objects);
 }
@@ -186,10 +189,13 @@ static void tcpstate_flow_account(struct tcpstate_net *tn,
 	u16 ev = res->events;
 	unsigned int d;
 
-	for (d = 0; d < 2; d++)
-		if (ev & (TCPSTATE_EV_TRANS0 << d))
-			tcpstate_endpoint_move(tn, res->old_state[d],
-					       res->new_state[d]);
+	for (d = 0; d < 2; d++) {
+		if (!(ev & (TCPSTATE_EV_TRANS0 << d)))
+			continue;
+		tcpstate_endpoint_move(tn, res->old_state[d],
+				       res->new_state[d]);
+		flow->stuck &= ~BIT(d);	/* a new state: not stuck in it */
+	}
 	if (ev & TCPSTATE_EV_INVALID) {
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_INVALID);
 		if (res->invalid == TCPSTATE_INV_RST_OUT_OF_WINDOW)
@@ -228,6 +234,7 @@ static void tcpstate_flow_reincarnate(struct tcpstate_net *tn,
 	for (d = 0; d < 2; d++)
 		tcpstate_endpoint_move(tn, flow->fsm.state[d], TCPSTATE_S_NONE);
 	tcpstate_fsm_restart(&flow->fsm, seg, res);
+	flow->stuck = 0;
 }
 
 static void tcpstate_flow_step(struct tcpstate_net *tn,
@@ -438,6 +445,8 @@ tcpstate_flow_create(struct tcpstate_net *tn, const struct tcpstate_key *key,
 	flow->dir0 = side;
 	flow->class = TCPSTATE_CLASS_NONE;
 	flow->dead = 0;
+	flow->has_ext = 0;
+	flow->owner_seen = 0;
 	flow->cpu = raw_smp_processor_id();
 	flow->listener = NULL;
 	tcpstate_fsm_init(&flow->fsm, seg->tstamp);
@@ -509,15 +518,55 @@ static noinline void tcpstate_flow_slow(struct tcpstate_net *tn,
 		tcpstate_flow_step(tn, flow, seg, side, &res);
 }
 
+/* It may fail (tcpstate_alloc()); tests make it fail with fail_function. */
+static noinline __noclone struct tcpstate_flow_ext *
+tcpstate_flow_ext_alloc(struct tcpstate_net *tn)
+{
+	return tcpstate_alloc(tn, tcpstate_flow_ext_cache, __GFP_ZERO);
+}
+
+ALLOW_ERROR_INJECTION(tcpstate_flow_ext_alloc, NULL);
+
 /*
- * One segment sent by key side `side`, whose time is read here. Called
- * under RCU from the hooks. The lock is held only around the fsm step.
- * The fast path reads the coarse clock; any other segment, the precise
- * one, once (a new flow reads it before it is created).
+ * The first segment key side `side` sends from a socket of this host:
+ * record who owns the socket (a request socket's listener, for a
+ * SYN-ACK). The kernel's own sockets (RSTs to closed ports, TIME_WAIT
+ * ACKs) own nothing; a later segment may come from the real one.
+ */
+static noinline void tcpstate_flow_own(struct tcpstate_net *tn,
+				       struct tcpstate_flow *flow,
+				       unsigned int side, struct sock *sk)
+{
+	struct tcpstate_flow_ext *ext;
+	struct tcpstate_owner o;
+
+	lockdep_assert_held(&flow->lock);
+	if (!tcpstate_sock_owner(sk, &o))
+		return;
+	flow->owner_seen |= BIT(side);
+	if (!flow->has_ext) {
+		ext = tcpstate_flow_ext_alloc(tn);
+		if (unlikely(!ext)) {
+			tcpstate_stat_inc(tn, TCPSTATE_STAT_ALLOC_FAILED);
+			return;
+		}
+		ext->listener = flow->listener;
+		flow->ext = ext;
+		flow->has_ext = 1;
+	}
+	flow->ext->owner[side] = o;
+}
+
+/*
+ * One segment sent by key side `side`, whose time is read here; `sk` is
+ * the socket of this host that sent it, if any. Called under RCU from the
+ * hooks. The lock is held only around the fsm step. The fast path reads
+ * the coarse clock; any other segment, the precise one, once (a new flow
+ * reads it before it is created).
  */
 void tcpstate_flow_segment(struct tcpstate_net *tn,
 			   const struct tcpstate_key *key, unsigned int side,
-			   struct tcpstate_seg *seg)
+			   struct tcpstate_seg *seg, struct sock *sk)
 {
 	struct tcpstate_flow *flow;
 	bool retried = false;
@@ -543,6 +592,8 @@ again:
 		goto again;
 	}
 	seg->dir = side != flow->dir0;
+	if (unlikely(sk && !(flow->owner_seen & BIT(side))))
+		tcpstate_flow_own(tn, flow, side, sk);
 	seg->tstamp = tcpstate_clock_coarse();
 	if (tcpstate_bench_stop(TCPSTATE_STAGE_FLOW)) {
 		flow->fsm.pkts[seg->dir]++;
@@ -561,6 +612,73 @@ struct tcpstate_flow *tcpstate_flow_lookup(struct tcpstate_net *tn,
 					   const struct tcpstate_key *key)
 {
 	return rhashtable_lookup(&tn->flows, key, tcpstate_flow_params);
+}
+
+/* What stuck_*_ms applies to a state, or -1. */
+static int tcpstate_stuck_kind(u8 state)
+{
+	switch (state) {
+	case TCPSTATE_S_SYN_RECEIVED:
+		return TCPSTATE_STUCK_SYN_RECV;
+	case TCPSTATE_S_CLOSE_WAIT:
+		return TCPSTATE_STUCK_CLOSE_WAIT;
+	case TCPSTATE_S_FIN_WAIT_2:
+		return TCPSTATE_STUCK_FIN_WAIT_2;
+	case TCPSTATE_S_LAST_ACK:
+		return TCPSTATE_STUCK_LAST_ACK;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Since when endpoint `d` is where the record says: SYN_RECEIVED since
+ * its SYN-ACK, CLOSE_WAIT since the peer's FIN, FIN_WAIT_2 and LAST_ACK
+ * since its own FIN. A record picked up later counts from its start.
+ */
+static u64 tcpstate_stuck_since(const struct tcpstate_fsm *fsm,
+				unsigned int d, int kind)
+{
+	bool client = d == tcpstate_fsm_orig_dir(fsm);
+	enum tcpstate_ts ts;
+	u64 t;
+
+	if (kind == TCPSTATE_STUCK_SYN_RECV)
+		ts = TCPSTATE_TS_SYNACK;
+	else if (kind == TCPSTATE_STUCK_CLOSE_WAIT)
+		ts = client ? TCPSTATE_TS_FIN_SERVER : TCPSTATE_TS_FIN_CLIENT;
+	else
+		ts = client ? TCPSTATE_TS_FIN_CLIENT : TCPSTATE_TS_FIN_SERVER;
+	t = tcpstate_fsm_time(fsm, ts);
+	return t ?: tcpstate_fsm_time(fsm, TCPSTATE_TS_START);
+}
+
+/*
+ * The GC, under the flow's lock: an endpoint in one state past its
+ * stuck_*_ms is stuck, counted and announced once, until it moves.
+ */
+static void tcpstate_flow_stuck(struct tcpstate_net *tn,
+				struct tcpstate_flow *flow, u64 now)
+{
+	unsigned int d;
+	int kind;
+	u32 ms;
+
+	lockdep_assert_held(&flow->lock);
+	for (d = 0; d < 2; d++) {
+		kind = tcpstate_stuck_kind(flow->fsm.state[d]);
+		if (kind < 0 || (flow->stuck & BIT(d)) ||
+		    (flow->fsm.flags & TCPSTATE_F_ENDED))
+			continue;
+		ms = READ_ONCE(tn->cfg.stuck_ms[kind]);
+		if (!ms || now < tcpstate_stuck_since(&flow->fsm, d, kind) +
+				 (u64)ms * NSEC_PER_MSEC)
+			continue;
+		flow->stuck |= BIT(d);
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_STUCK_SYN_RECV + kind);
+		tcpstate_listener_stuck(tn, flow, now);
+		tcpstate_nl_stuck_event(tn, flow, d, now);
+	}
 }
 
 /*
@@ -582,6 +700,7 @@ static bool tcpstate_flow_reap(struct tcpstate_net *tn,
 				   &res);
 	} else {
 		tcpstate_flow_settle(tn, flow, now);
+		tcpstate_flow_stuck(tn, flow, now);
 		if (!tcpstate_fsm_expire(&flow->fsm, now, &tn->cfg.to, &res)) {
 			spin_unlock_bh(&flow->lock);
 			return false;
@@ -737,11 +856,19 @@ int tcpstate_flow_init(void)
 {
 	BUILD_BUG_ON(sizeof(struct tcpstate_fsm) > TCPSTATE_FSM_SIZE_MAX);
 	tcpstate_flow_cache = KMEM_CACHE(tcpstate_flow, SLAB_HWCACHE_ALIGN);
-	return tcpstate_flow_cache ? 0 : -ENOMEM;
+	if (!tcpstate_flow_cache)
+		return -ENOMEM;
+	tcpstate_flow_ext_cache = KMEM_CACHE(tcpstate_flow_ext, 0);
+	if (!tcpstate_flow_ext_cache) {
+		kmem_cache_destroy(tcpstate_flow_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void tcpstate_flow_uninit(void)
 {
 	rcu_barrier();	/* flows still waiting in call_rcu */
+	kmem_cache_destroy(tcpstate_flow_ext_cache);
 	kmem_cache_destroy(tcpstate_flow_cache);
 }

@@ -9,6 +9,7 @@
 #include <linux/minmax.h>
 #include <linux/rhashtable.h>
 #include <linux/spinlock.h>
+#include <linux/uidgid.h>
 
 #include "fsm.h"
 
@@ -88,22 +89,70 @@ enum tcpstate_class {
 	TCPSTATE_CLASS_NONE = TCPSTATE_CLASS_NR, /* never evicted */
 };
 
+/*
+ * Who owns a socket of this host: its uid (the kernel's, translated for
+ * each reader) and its cgroup v2 id. `known` is 0 where no socket was seen.
+ */
+struct tcpstate_owner {
+	u64 cgroup;
+	kuid_t uid;
+	u32 known;
+};
+
+/*
+ * What only a flow with an endpoint on this host needs, allocated the
+ * first time the egress hook sees one of its sockets.
+ */
+struct tcpstate_flow_ext {
+	struct tcpstate_listener *listener;	/* as tcpstate_flow.listener */
+	struct tcpstate_owner owner[2];		/* by key side */
+};
+
 struct tcpstate_flow {
 	struct rhash_head node;
 	struct tcpstate_key key;
-	spinlock_t lock;	/* fsm, dir0, dead, listener */
+	spinlock_t lock;	/* fsm, the bits below, listener or ext */
 	u8 dir0:1;		/* key side that sent the first segment */
 	u8 dead:1;		/* unlinked or being unlinked */
+	u8 has_ext:1;		/* ext, not listener, is set */
+	u8 owner_seen:2;	/* bit d: key side d's socket was looked at */
+	u8 stuck:2;		/* bit d: fsm direction d announced stuck */
 	u8 class;		/* enum tcpstate_class; under its evict lock */
 	u16 cpu;		/* whose tcpstate_evict lists it goes on */
-	/* the entry whose half-open count includes this flow, or NULL */
-	struct tcpstate_listener *listener;
+	union {
+		/* the entry whose half-open count includes it, or NULL */
+		struct tcpstate_listener *listener;
+		struct tcpstate_flow_ext *ext;
+	};
 	union {
 		struct list_head evict;	/* on an evict list[class] */
 		struct rcu_head rcu;	/* once off every list */
 	};
 	struct tcpstate_fsm fsm;
 };
+
+/* Under the flow's lock: where its listener pointer is kept. */
+static inline struct tcpstate_listener **
+tcpstate_flow_listener(struct tcpstate_flow *flow)
+{
+	return flow->has_ext ? &flow->ext->listener : &flow->listener;
+}
+
+/* Under the flow's lock: the entry its half-open count is in, or NULL. */
+static inline struct tcpstate_listener *
+tcpstate_flow_listener_of(const struct tcpstate_flow *flow)
+{
+	return flow->has_ext ? flow->ext->listener : flow->listener;
+}
+
+/* Under the flow's lock: the owner of key side `side`, or NULL. */
+static inline const struct tcpstate_owner *
+tcpstate_flow_owner(const struct tcpstate_flow *flow, unsigned int side)
+{
+	if (!flow->has_ext || !flow->ext->owner[side].known)
+		return NULL;
+	return &flow->ext->owner[side];
+}
 
 /* Three cache lines, where a spinlock is a word (no lock debugging). */
 static_assert(sizeof(spinlock_t) > 4 || sizeof(struct tcpstate_flow) <= 192,
@@ -126,6 +175,7 @@ static inline int tcpstate_walk_start(struct rhashtable_iter *iter)
 	return err;
 }
 
+struct sock;
 struct tcpstate_net;
 struct tcpstate_listener;
 
@@ -136,7 +186,7 @@ void tcpstate_flow_net_exit(struct tcpstate_net *tn);
 
 void tcpstate_flow_segment(struct tcpstate_net *tn,
 			   const struct tcpstate_key *key, unsigned int side,
-			   struct tcpstate_seg *seg);
+			   struct tcpstate_seg *seg, struct sock *sk);
 struct tcpstate_flow *tcpstate_flow_lookup(struct tcpstate_net *tn,
 					   const struct tcpstate_key *key);
 unsigned int tcpstate_flow_flush(struct tcpstate_net *tn);

@@ -269,7 +269,9 @@ tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
 		barrier_data(&pkt.key);
 		return;
 	}
-	tcpstate_flow_segment(tn, &pkt.key, side, &pkt.seg);
+	tcpstate_flow_segment(tn, &pkt.key, side, &pkt.seg,
+			      state->hook == NF_INET_POST_ROUTING ? skb->sk :
+			      NULL);
 }
 
 /*

@@ -350,6 +350,19 @@ static void tcpstate_listener_undo(struct tcpstate_net *tn,
 	spin_unlock_bh(&l->lock);
 }
 
+/* The owner of a local listener: that of its request sockets. */
+static void tcpstate_listener_own(struct tcpstate_listener *l,
+				  const struct tcpstate_flow *flow)
+{
+	unsigned int sdir = tcpstate_fsm_orig_dir(&flow->fsm) ^ 1;
+	const struct tcpstate_owner *o;
+
+	lockdep_assert_held(&l->lock);
+	o = tcpstate_flow_owner(flow, flow->dir0 ^ sdir);
+	if (o && l->key.family)	/* not the overflow entry */
+		l->owner = *o;
+}
+
 /* A flow's server became SYN_RECEIVED: it counts in its entry now. */
 static void tcpstate_listener_enter(struct tcpstate_net *tn,
 				    struct tcpstate_listener *l,
@@ -364,7 +377,8 @@ static void tcpstate_listener_enter(struct tcpstate_net *tn,
 		WRITE_ONCE(l->synack_rtx, l->synack_rtx + 1);
 	WRITE_ONCE(l->half_open, l->half_open + 1);
 	WRITE_ONCE(l->half_open_peak, max(l->half_open_peak, l->half_open));
-	flow->listener = l;
+	*tcpstate_flow_listener(flow) = l;
+	tcpstate_listener_own(l, flow);
 	tcpstate_listener_flood(tn, l);
 }
 
@@ -373,13 +387,13 @@ static void tcpstate_listener_leave(struct tcpstate_net *tn,
 				    struct tcpstate_flow *flow, bool left,
 				    bool rtx)
 {
-	struct tcpstate_listener *l = flow->listener;
+	struct tcpstate_listener *l = *tcpstate_flow_listener(flow);
 
 	spin_lock_bh(&l->lock);
 	if (left) {
 		WRITE_ONCE(l->half_open, l->half_open - 1);
 		tcpstate_listener_done(l, flow);
-		flow->listener = NULL;
+		*tcpstate_flow_listener(flow) = NULL;
 	} else if (rtx) {
 		WRITE_ONCE(l->synacks, l->synacks + 1);
 		WRITE_ONCE(l->synack_rtx, l->synack_rtx + 1);
@@ -458,6 +472,30 @@ static void tcpstate_listener_overflow(struct tcpstate_net *tn,
 }
 
 /*
+ * An endpoint of the flow was found stuck: count it at its server's entry,
+ * if the server has one (none is made for it).
+ */
+void tcpstate_listener_stuck(struct tcpstate_net *tn,
+			     struct tcpstate_flow *flow, u64 now)
+{
+	const union tcpstate_addr *caddr, *saddr;
+	struct tcpstate_listener *l;
+	struct tcpstate_lkey k;
+	__be16 cport, sport;
+
+	lockdep_assert_held(&flow->lock);
+	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
+	tcpstate_lkey_of(&k, flow->key.family, saddr, sport);
+	l = tcpstate_listener_find(tn, &k);
+	if (!l)
+		return;
+	spin_lock_bh(&l->lock);
+	if (!l->dead)
+		WRITE_ONCE(l->stuck, l->stuck + 1);
+	spin_unlock_bh(&l->lock);
+}
+
+/*
  * After the fsm moved (a segment, a timeout, the end of the record): keep
  * the listener's half-open count equal to its flows whose server endpoint
  * is SYN_RECEIVED. The entry a flow was counted on is the one it leaves,
@@ -481,9 +519,10 @@ void tcpstate_listener_update(struct tcpstate_net *tn,
 	if (unlikely(res->events & TCPSTATE_EV_OVERFLOW) &&
 	    res->kind != TCPSTATE_K_SYN)
 		tcpstate_listener_overflow(tn, flow, now);
-	if (unlikely(res->events & TCPSTATE_EV_UNDONE) && !flow->listener)
+	if (unlikely(res->events & TCPSTATE_EV_UNDONE) &&
+	    !*tcpstate_flow_listener(flow))
 		tcpstate_listener_undo(tn, flow, half_open);
-	if (!flow->listener) {
+	if (!*tcpstate_flow_listener(flow)) {
 		if (half_open)
 			tcpstate_listener_locked(tn, flow, now,
 						 tcpstate_listener_enter, rtx);

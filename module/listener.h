@@ -50,6 +50,8 @@ struct tcpstate_listener {
 	u64 cookies_sent;	/* SYN-ACKs this host sent with a SYN cookie */
 	u64 cookies_recv;	/* handshakes completed with a cookie */
 	u64 overflows;		/* ACKs and SYNs refused: accept queue full */
+	struct tcpstate_owner owner;	/* a local listener's, once seen */
+	u64 stuck;		/* endpoints of its flows found stuck */
 	u32 hs_hist[TCPSTATE_HS_HIST];	/* SYN to handshake done, log2 us */
 	struct rcu_head rcu;
 };
@@ -76,6 +78,8 @@ void tcpstate_listener_update(struct tcpstate_net *tn,
 			      struct tcpstate_flow *flow,
 			      const struct tcpstate_result *res, u64 now);
 void tcpstate_listener_gc(struct tcpstate_net *tn, u64 now);
+void tcpstate_listener_stuck(struct tcpstate_net *tn,
+			     struct tcpstate_flow *flow, u64 now);
 unsigned int tcpstate_listener_count(struct tcpstate_net *tn);
 long tcpstate_listener_objects_read(void);
 

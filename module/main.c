@@ -36,6 +36,16 @@ module_param(flood_half_open, uint, 0444);
 MODULE_PARM_DESC(flood_half_open,
 		 "Half-open handshakes at one listener that raise its flood flag (default 512, 0: off)");
 
+#define TCPSTATE_STUCK_PARAM(name, dflt, desc)				\
+	static unsigned int stuck_##name##_ms = dflt;			\
+	module_param(stuck_##name##_ms, uint, 0444);			\
+	MODULE_PARM_DESC(stuck_##name##_ms, desc " (ms, default " #dflt ", 0: off)")
+
+TCPSTATE_STUCK_PARAM(syn_recv, 30000, "A server in SYN_RECEIVED this long is stuck");
+TCPSTATE_STUCK_PARAM(close_wait, 30000, "An endpoint in CLOSE_WAIT this long is stuck");
+TCPSTATE_STUCK_PARAM(fin_wait_2, 60000, "In FIN_WAIT_2 this long after its FIN: stuck");
+TCPSTATE_STUCK_PARAM(last_ack, 30000, "In LAST_ACK this long after its FIN: stuck");
+
 #define TCPSTATE_TIMEOUT_PARAM(name, desc)				\
 	static unsigned int timeout_##name##_ms;			\
 	module_param(timeout_##name##_ms, uint, 0444);			\
@@ -116,6 +126,36 @@ static int tcpstate_timeouts_init(struct tcpstate_timeouts *to)
 	return 0;
 }
 
+#define TCPSTATE_STUCK(name, kind) {					\
+	"stuck_" #name "_ms", &stuck_##name##_ms, TCPSTATE_STUCK_##kind }
+
+static const struct {
+	const char *name;
+	const unsigned int *param;
+	enum tcpstate_stuck kind;
+} tcpstate_stuck_params[] = {
+	TCPSTATE_STUCK(syn_recv, SYN_RECV),
+	TCPSTATE_STUCK(close_wait, CLOSE_WAIT),
+	TCPSTATE_STUCK(fin_wait_2, FIN_WAIT_2),
+	TCPSTATE_STUCK(last_ack, LAST_ACK),
+};
+
+static int tcpstate_stuck_init(u32 *ms)
+{
+	unsigned int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(tcpstate_stuck_params) != TCPSTATE_STUCK_NR);
+	for (i = 0; i < ARRAY_SIZE(tcpstate_stuck_params); i++) {
+		ms[tcpstate_stuck_params[i].kind] =
+			*tcpstate_stuck_params[i].param;
+		if (tcpstate_param_check(tcpstate_stuck_params[i].name,
+					 *tcpstate_stuck_params[i].param, 0,
+					 TCPSTATE_TIMEOUT_MAX_MS))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 static int tcpstate_config_init(void)
 {
 	struct tcpstate_config *c = &tcpstate_config_default;
@@ -126,7 +166,7 @@ static int tcpstate_config_init(void)
 	c->flood_half_open = flood_half_open;
 	tcpstate_shared.max_flows = max_flows_shared;
 	tcpstate_shared.max_listeners = max_listeners_shared;
-	if (tcpstate_timeouts_init(&c->to) ||
+	if (tcpstate_timeouts_init(&c->to) || tcpstate_stuck_init(c->stuck_ms) ||
 	    tcpstate_param_check("max_flows", max_flows, 1,
 				 TCPSTATE_FLOWS_MAX) ||
 	    tcpstate_param_check("max_listeners", max_listeners, 1,
@@ -179,6 +219,10 @@ static const char * const tcpstate_stat_names[TCPSTATE_STAT_NR] = {
 	[TCPSTATE_STAT_ALLOC_FAILED] = "alloc_failed",
 	[TCPSTATE_STAT_LISTENER_OVERFLOW] = "listener_overflow",
 	[TCPSTATE_STAT_EVENTS_DROPPED] = "events_dropped",
+	[TCPSTATE_STAT_STUCK_SYN_RECV] = "stuck_syn_recv",
+	[TCPSTATE_STAT_STUCK_CLOSE_WAIT] = "stuck_close_wait",
+	[TCPSTATE_STAT_STUCK_FIN_WAIT_2] = "stuck_fin_wait_2",
+	[TCPSTATE_STAT_STUCK_LAST_ACK] = "stuck_last_ack",
 };
 
 const char *tcpstate_stat_name(enum tcpstate_stat stat)

@@ -48,7 +48,7 @@ static bool tcpstate_nl_ready __read_mostly;
 static DEFINE_MUTEX(tcpstate_nl_config_mutex);
 
 /* Room for an end-of-flow record: every flow attribute, with padding. */
-#define TCPSTATE_NL_EVENT_SIZE	640
+#define TCPSTATE_NL_EVENT_SIZE	768
 
 /* ---- policies ---- */
 
@@ -65,6 +65,7 @@ static const struct nla_policy tcpstate_nl_filter_policy[] = {
 	[TCPSTATE_A_FILTER_CLIENT_PORT] = { .type = NLA_BE16 },
 	[TCPSTATE_A_FILTER_SERVER_PORT] = { .type = NLA_BE16 },
 	[TCPSTATE_A_FILTER_LISTENER] = { .type = NLA_FLAG },
+	[TCPSTATE_A_FILTER_STUCK] = { .type = NLA_FLAG },
 };
 
 /* flow get: the tuple for a do, the filter nest for a dump */
@@ -90,6 +91,10 @@ static const struct nla_policy tcpstate_nl_config_policy[] = {
 	[TCPSTATE_A_CONFIG_MAX_LISTENERS] = { .type = NLA_U32 },
 	[TCPSTATE_A_CONFIG_FLOOD_SYN_RATE] = { .type = NLA_U32 },
 	[TCPSTATE_A_CONFIG_FLOOD_HALF_OPEN] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_STUCK_SYN_RECV] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_STUCK_CLOSE_WAIT] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_STUCK_FIN_WAIT_2] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_STUCK_LAST_ACK] = { .type = NLA_U32 },
 };
 
 /* ---- helpers ---- */
@@ -179,21 +184,70 @@ static int tcpstate_nl_get_family(const struct nlattr *nla, u8 *family,
 struct tcpstate_nl_flow {
 	struct tcpstate_fsm fsm;
 	union tcpstate_addr addr[2];	/* [client], [server] */
+	struct tcpstate_owner owner[2];	/* [client], [server] */
+	struct user_namespace *uns;	/* the uids' reader */
 	__be16 port[2];
 	u8 family;
+	u8 stuck;			/* bit 0: the client, 1: the server */
 };
 
+/* The owner of a local server still in its handshake: its listener's. */
+static void tcpstate_nl_listener_owner(const struct tcpstate_flow *flow,
+				       struct tcpstate_owner *o)
+{
+	struct tcpstate_listener *l = tcpstate_flow_listener_of(flow);
+
+	if (!l)
+		return;
+	spin_lock_bh(&l->lock);
+	*o = l->owner;
+	spin_unlock_bh(&l->lock);
+}
+
+/*
+ * A snapshot of the flow, with its owners' uids to be shown as `uns`
+ * sees them.
+ */
 static void tcpstate_nl_flow_read(const struct tcpstate_flow *flow,
-				  struct tcpstate_nl_flow *f)
+				  struct tcpstate_nl_flow *f,
+				  struct user_namespace *uns)
 {
 	const union tcpstate_addr *caddr, *saddr;
+	const struct tcpstate_owner *o;
+	unsigned int c, i;
 
 	lockdep_assert_held(&flow->lock);
 	f->fsm = flow->fsm;
 	f->family = flow->key.family;
+	f->uns = uns;
 	tcpstate_flow_endpoints(flow, &caddr, &f->port[0], &saddr, &f->port[1]);
 	f->addr[0] = *caddr;
 	f->addr[1] = *saddr;
+	c = tcpstate_fsm_orig_dir(&flow->fsm);
+	f->stuck = (flow->stuck >> c & 1) | (flow->stuck >> (c ^ 1) & 1) << 1;
+	c ^= flow->dir0;	/* the client's key side */
+	for (i = 0; i < 2; i++) {
+		o = tcpstate_flow_owner(flow, c ^ i);
+		if (o)
+			f->owner[i] = *o;
+		else
+			f->owner[i].known = 0;
+	}
+	if (!f->owner[1].known)
+		tcpstate_nl_listener_owner(flow, &f->owner[1]);
+}
+
+static int tcpstate_nl_put_owner(struct sk_buff *skb, int uid_type,
+				 int cgroup_type,
+				 const struct tcpstate_owner *o,
+				 struct user_namespace *uns)
+{
+	if (!o->known)
+		return 0;
+	if (nla_put_u32(skb, uid_type, from_kuid_munged(uns, o->uid)) ||
+	    nla_put_u64_64bit(skb, cgroup_type, o->cgroup, TCPSTATE_A_FLOW_PAD))
+		return -EMSGSIZE;
+	return 0;
 }
 
 static int tcpstate_nl_put_tuple(struct sk_buff *skb,
@@ -302,7 +356,14 @@ static int tcpstate_nl_put_flow(struct sk_buff *skb,
 	    nla_put_u8(skb, TCPSTATE_A_FLOW_CLOSER, tcpstate_fsm_closer(fsm)) ||
 	    tcpstate_nl_put_counters(skb, fsm, c) ||
 	    tcpstate_nl_put_times(skb, fsm, now) ||
-	    tcpstate_nl_put_rtt(skb, fsm, hist))
+	    tcpstate_nl_put_rtt(skb, fsm, hist) ||
+	    nla_put_u8(skb, TCPSTATE_A_FLOW_STUCK, f->stuck) ||
+	    tcpstate_nl_put_owner(skb, TCPSTATE_A_FLOW_CLIENT_UID,
+				  TCPSTATE_A_FLOW_CLIENT_CGROUP, &f->owner[0],
+				  f->uns) ||
+	    tcpstate_nl_put_owner(skb, TCPSTATE_A_FLOW_SERVER_UID,
+				  TCPSTATE_A_FLOW_SERVER_CGROUP, &f->owner[1],
+				  f->uns))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -314,6 +375,7 @@ struct tcpstate_nl_filter {
 	u8 family;		/* 0: any */
 	u8 state_side;		/* enum tcpstate_side; NONE: either */
 	bool listener;
+	bool stuck;		/* an endpoint stuck (in one of states) */
 	u8 addrs;		/* which of addr[] are set: BIT(i) */
 	u8 ports;		/* which of port[] are set: BIT(i) */
 	/* [0] either side, [1] client, [2] server */
@@ -369,6 +431,12 @@ static bool tcpstate_nl_match(const struct tcpstate_nl_filter *flt,
 	if (flt->listener) {
 		tcpstate_fsm_history(fsm, hist, sizeof(hist));
 		if (!strchr(hist, 'h'))
+			return false;
+	}
+	if (flt->stuck) {
+		cs = f->stuck & 1 ? BIT(fsm->state[c]) : 0;
+		ss = f->stuck & 2 ? BIT(fsm->state[c ^ 1]) : 0;
+		if (!(cs | ss) || (flt->states && !(flt->states & (cs | ss))))
 			return false;
 	}
 	return true;
@@ -428,6 +496,7 @@ static int tcpstate_nl_filter_parse(struct tcpstate_nl_filter *flt,
 		}
 	}
 	flt->listener = nla_get_flag(tb[TCPSTATE_A_FILTER_LISTENER]);
+	flt->stuck = nla_get_flag(tb[TCPSTATE_A_FILTER_STUCK]);
 	return 0;
 }
 
@@ -522,7 +591,7 @@ static int tcpstate_nl_flow_dump_one(struct sk_buff *skb,
 	spin_lock_bh(&flow->lock);
 	tcpstate_flow_settle(tcpstate_nl_net(cb->skb), flow, now);
 	dead = flow->dead;
-	tcpstate_nl_flow_read(flow, &f);
+	tcpstate_nl_flow_read(flow, &f, current_user_ns());
 	spin_unlock_bh(&flow->lock);
 	if (dead || !tcpstate_nl_match(&d->filter, &f))
 		return 1;
@@ -613,7 +682,7 @@ static int tcpstate_nl_flow_find(struct tcpstate_net *tn,
 	if (flow) {
 		spin_lock_bh(&flow->lock);
 		tcpstate_flow_settle(tn, flow, ktime_get_ns());
-		tcpstate_nl_flow_read(flow, f);
+		tcpstate_nl_flow_read(flow, f, current_user_ns());
 		hit = !flow->dead;
 		spin_unlock_bh(&flow->lock);
 	}
@@ -683,24 +752,39 @@ static int tcpstate_nl_flow_get_doit(struct sk_buff *skb,
 
 /* ---- listeners ---- */
 
-/* A local listening socket's queues, where the listener is one. */
-static int tcpstate_nl_put_queues(struct sk_buff *skb, struct net *net,
-				  const struct tcpstate_listener *l)
+/*
+ * A local listening socket's queues and owner, where the listener is one;
+ * else the owner last seen answering a SYN, if any.
+ */
+static int tcpstate_nl_put_local(struct sk_buff *skb, struct net *net,
+				 struct tcpstate_listener *l)
 {
 	struct tcpstate_sock_queue q;
+	bool local;
 
-	if (!l->key.family || !tcpstate_sock_listener(net, &l->key, &q))
-		return 0;
-	if (nla_put_u32(skb, TCPSTATE_A_LISTENER_ACCEPT_QUEUE, q.accept) ||
-	    nla_put_u32(skb, TCPSTATE_A_LISTENER_ACCEPT_QUEUE_MAX,
-			q.accept_max) ||
-	    nla_put_u32(skb, TCPSTATE_A_LISTENER_SYN_QUEUE, q.syn))
+	local = l->key.family && tcpstate_sock_listener(net, &l->key, &q);
+	if (local &&
+	    (nla_put_u32(skb, TCPSTATE_A_LISTENER_ACCEPT_QUEUE, q.accept) ||
+	     nla_put_u32(skb, TCPSTATE_A_LISTENER_ACCEPT_QUEUE_MAX,
+			 q.accept_max) ||
+	     nla_put_u32(skb, TCPSTATE_A_LISTENER_SYN_QUEUE, q.syn)))
+		return -EMSGSIZE;
+	if (!local || !q.owner.known) {
+		spin_lock_bh(&l->lock);
+		q.owner = l->owner;
+		spin_unlock_bh(&l->lock);
+	}
+	if (q.owner.known &&
+	    (nla_put_u32(skb, TCPSTATE_A_LISTENER_UID,
+			 from_kuid_munged(current_user_ns(), q.owner.uid)) ||
+	     nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_CGROUP, q.owner.cgroup,
+			       TCPSTATE_A_LISTENER_PAD)))
 		return -EMSGSIZE;
 	return 0;
 }
 
 static int tcpstate_nl_put_listener(struct sk_buff *skb, struct net *net,
-				    const struct tcpstate_listener *l)
+				    struct tcpstate_listener *l)
 {
 	unsigned int i;
 
@@ -743,7 +827,9 @@ static int tcpstate_nl_put_listener(struct sk_buff *skb, struct net *net,
 	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_LISTEN_OVERFLOWS,
 			      READ_ONCE(l->overflows),
 			      TCPSTATE_A_LISTENER_PAD) ||
-	    tcpstate_nl_put_queues(skb, net, l))
+	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_STUCK,
+			      READ_ONCE(l->stuck), TCPSTATE_A_LISTENER_PAD) ||
+	    tcpstate_nl_put_local(skb, net, l))
 		return -EMSGSIZE;
 	for (i = 0; i < TCPSTATE_HS_HIST; i++)
 		if (nla_put_u32(skb, TCPSTATE_A_LISTENER_HANDSHAKE_US_LOG2,
@@ -754,7 +840,7 @@ static int tcpstate_nl_put_listener(struct sk_buff *skb, struct net *net,
 
 static int tcpstate_nl_listener_dump_one(struct sk_buff *skb,
 					 struct netlink_callback *cb,
-					 const struct tcpstate_listener *l)
+					 struct tcpstate_listener *l)
 {
 	void *hdr;
 
@@ -874,6 +960,10 @@ static const u16 tcpstate_nl_stat_attr[TCPSTATE_STAT_NR] = {
 	[TCPSTATE_STAT_ALLOC_FAILED] = TCPSTATE_A_STATS_ALLOC_FAILED,
 	[TCPSTATE_STAT_LISTENER_OVERFLOW] = TCPSTATE_A_STATS_LISTENER_OVERFLOW,
 	[TCPSTATE_STAT_EVENTS_DROPPED] = TCPSTATE_A_STATS_EVENTS_DROPPED,
+	[TCPSTATE_STAT_STUCK_SYN_RECV] = TCPSTATE_A_STATS_STUCK_SYN_RECV,
+	[TCPSTATE_STAT_STUCK_CLOSE_WAIT] = TCPSTATE_A_STATS_STUCK_CLOSE_WAIT,
+	[TCPSTATE_STAT_STUCK_FIN_WAIT_2] = TCPSTATE_A_STATS_STUCK_FIN_WAIT_2,
+	[TCPSTATE_STAT_STUCK_LAST_ACK] = TCPSTATE_A_STATS_STUCK_LAST_ACK,
 };
 
 static int tcpstate_nl_put_endpoints(struct sk_buff *skb,
@@ -947,6 +1037,11 @@ struct tcpstate_nl_setting {
 	offsetof(struct tcpstate_config, to.f), 1,			\
 	TCPSTATE_TIMEOUT_MAX_MS, false }
 
+#define TCPSTATE_NL_STUCK(a) {						\
+	TCPSTATE_A_CONFIG_STUCK_##a,					\
+	offsetof(struct tcpstate_config, stuck_ms[TCPSTATE_STUCK_##a]), 0, \
+	TCPSTATE_TIMEOUT_MAX_MS, false }
+
 static const struct tcpstate_nl_setting tcpstate_nl_settings[] = {
 	TCPSTATE_NL_TIMEOUT(SYN_SENT, syn_sent),
 	TCPSTATE_NL_TIMEOUT(SYN_RECV, syn_recv),
@@ -967,6 +1062,10 @@ static const struct tcpstate_nl_setting tcpstate_nl_settings[] = {
 	{ TCPSTATE_A_CONFIG_FLOOD_HALF_OPEN,
 	  offsetof(struct tcpstate_config, flood_half_open), 0,
 	  TCPSTATE_FLOOD_MAX, false },
+	TCPSTATE_NL_STUCK(SYN_RECV),
+	TCPSTATE_NL_STUCK(CLOSE_WAIT),
+	TCPSTATE_NL_STUCK(FIN_WAIT_2),
+	TCPSTATE_NL_STUCK(LAST_ACK),
 };
 
 static u32 *tcpstate_nl_setting(struct tcpstate_config *cfg,
@@ -1185,7 +1284,7 @@ static noinline void tcpstate_nl_flow_notify(struct tcpstate_net *tn,
 	unsigned int d;
 	void *hdr;
 
-	tcpstate_nl_flow_read(flow, &f);
+	tcpstate_nl_flow_read(flow, &f, tn->net->user_ns);
 	for (d = 0; d < 2; d++)
 		if (res->events & (TCPSTATE_EV_TRANS0 << d))
 			tcpstate_nl_transition(tn, &f, res, d, now);
@@ -1196,6 +1295,41 @@ static noinline void tcpstate_nl_flow_notify(struct tcpstate_net *tn,
 		if (hdr)
 			tcpstate_nl_event_send(tn, msg, hdr);
 	}
+}
+
+/*
+ * The GC found endpoint `d` (an fsm direction) of the flow stuck: the
+ * whole flow, with the side and the state it is stuck in, if anyone
+ * listens. Under the flow's lock.
+ */
+void tcpstate_nl_stuck_event(struct tcpstate_net *tn,
+			     const struct tcpstate_flow *flow, unsigned int d,
+			     u64 now)
+{
+	struct tcpstate_nl_flow f;
+	struct sk_buff *msg;
+	void *hdr;
+	u8 side;
+
+	lockdep_assert_held(&flow->lock);
+	if (!READ_ONCE(tcpstate_nl_ready) ||
+	    !genl_has_listeners(&tcpstate_nl_family, tn->net,
+				TCPSTATE_NLGRP_EVENTS))
+		return;
+	tcpstate_nl_flow_read(flow, &f, tn->net->user_ns);
+	side = d == tcpstate_fsm_orig_dir(&f.fsm) ? TCPSTATE_SIDE_CLIENT :
+	       TCPSTATE_SIDE_SERVER;
+	hdr = tcpstate_nl_event_new(tn, &msg, TCPSTATE_CMD_STUCK_NTF, now, &f,
+				    true);
+	if (!hdr)
+		return;
+	if (nla_put_u8(msg, TCPSTATE_A_EVENT_SIDE, side) ||
+	    nla_put_u8(msg, TCPSTATE_A_EVENT_NEW_STATE, f.fsm.state[d])) {
+		nlmsg_free(msg);
+		tcpstate_stat_inc(tn, TCPSTATE_STAT_EVENTS_DROPPED);
+		return;
+	}
+	tcpstate_nl_event_send(tn, msg, hdr);
 }
 
 void __tcpstate_nl_flow_event(struct tcpstate_net *tn,

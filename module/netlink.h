@@ -33,4 +33,8 @@ static inline void tcpstate_nl_flow_event(struct tcpstate_net *tn,
 		__tcpstate_nl_flow_event(tn, flow, res, now);
 }
 
+void tcpstate_nl_stuck_event(struct tcpstate_net *tn,
+			     const struct tcpstate_flow *flow, unsigned int d,
+			     u64 now);
+
 #endif /* _TCPSTATE_NETLINK_H */

@@ -257,9 +257,10 @@ static void tcpstate_listener_show(struct seq_file *seq, struct net *net,
 		   READ_ONCE(l->cookies_recv), READ_ONCE(l->overflows));
 	/* a local listening socket's queues, "-" where there is none */
 	if (l->key.family && tcpstate_sock_listener(net, &l->key, &q))
-		seq_printf(seq, " %u %u %u\n", q.accept, q.accept_max, q.syn);
+		seq_printf(seq, " %u %u %u", q.accept, q.accept_max, q.syn);
 	else
-		seq_puts(seq, " - - -\n");
+		seq_puts(seq, " - - -");
+	seq_printf(seq, " %llu\n", READ_ONCE(l->stuck));
 }
 
 static int tcpstate_listeners_show(struct seq_file *seq, void *v)
@@ -269,7 +270,7 @@ static int tcpstate_listeners_show(struct seq_file *seq, void *v)
 	struct tcpstate_listener *l;
 	struct rhashtable_iter iter;
 
-	seq_puts(seq, "family addr port half_open half_open_peak syns synacks synack_rtx handshakes expired resets flood floods handshake_us_log2 cookies_sent cookies_recv listen_overflows accept_queue accept_queue_max syn_queue\n");
+	seq_puts(seq, "family addr port half_open half_open_peak syns synacks synack_rtx handshakes expired resets flood floods handshake_us_log2 cookies_sent cookies_recv listen_overflows accept_queue accept_queue_max syn_queue stuck\n");
 	rhashtable_walk_enter(&ls->table, &iter);
 	rhashtable_walk_start(&iter);
 	while ((l = tcpstate_listener_walk(&iter, false)))

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sock.c: what the host's own sockets say about a flow, for what the wire
- * cannot tell. Read only, off the packet path (the GC, a dump), under RCU.
+ * cannot tell. Read only, under RCU: off the packet path (the GC, a
+ * dump), except the owner of a flow's first segment from a socket.
  */
+#include <linux/cgroup.h>
 #include <linux/ipv6.h>
 #include <net/addrconf.h>
 #include <net/inet_hashtables.h>
@@ -53,6 +55,28 @@ bool tcpstate_sock_req_refused(const struct sock *sk)
 
 	return inet_rsk(req)->acked &&
 	       !READ_ONCE(inet_csk(l)->icsk_accept_queue.rskq_defer_accept);
+}
+
+/*
+ * Who owns the socket that sent a segment (the egress hook's skb->sk): a
+ * full socket itself, a request socket its listener (whose uid and cgroup
+ * the accepted socket inherits). False for the kernel's own sockets,
+ * TIME_WAIT ones and raw sockets, which own no endpoint.
+ */
+bool tcpstate_sock_owner(struct sock *sk, struct tcpstate_owner *o)
+{
+	sk = sk_to_full_sk(sk);
+	if (!sk || !sk_fullsock(sk) || sk->sk_kern_sock ||
+	    sk->sk_type != SOCK_STREAM || sk->sk_protocol != IPPROTO_TCP)
+		return false;
+	o->uid = sk->sk_uid;
+#ifdef CONFIG_SOCK_CGROUP_DATA
+	o->cgroup = cgroup_id(sock_cgroup_ptr(&sk->sk_cgrp_data));
+#else
+	o->cgroup = 0;
+#endif
+	o->known = 1;
+	return true;
 }
 
 /*
@@ -135,6 +159,8 @@ bool tcpstate_sock_listener(struct net *net, const struct tcpstate_lkey *k,
 		q->accept = READ_ONCE(sk->sk_ack_backlog);
 		q->accept_max = READ_ONCE(sk->sk_max_ack_backlog);
 		q->syn = inet_csk_reqsk_queue_len(sk);
+		if (!tcpstate_sock_owner(sk, &q->owner))
+			q->owner.known = 0;
 		found = true;
 	}
 	rcu_read_unlock();

@@ -470,13 +470,22 @@ listening()
 # --- sockets held open by selftests/tcpctl.py, one step at a time ---------
 # ctl_start NAME NS: a controller in NS. ctl NAME CMD...: run CMD there and
 # wait for it; its extra output lands in CTL_REPLY.
+# ctl_start NAME NS CGROUP UID: the controller runs in CGROUP as UID.
 ctl_start()
 {
-	local name=$1 ns=$2 dir fd
+	local name=$1 ns=$2 cg=$3 uid=$4 dir fd
+	local run=(ip netns exec "$ns")
 	dir=$(mktemp -d)
 	mkfifo "$dir/in"
 	: > "$dir/out"
-	ip netns exec "$ns" python3 "$SELFTESTS/tcpctl.py" "$dir/in" "$dir/out" &
+	if [ -n "$cg" ]; then
+		chmod 755 "$dir"
+		chmod 666 "$dir/in" "$dir/out"
+		run=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg"
+		     "${run[@]}" setpriv --reuid="$uid" --regid="$uid"
+		     --clear-groups)
+	fi
+	"${run[@]}" python3 "$SELFTESTS/tcpctl.py" "$dir/in" "$dir/out" &
 	exec {fd}>"$dir/in"
 	eval "CTL_${name}_dir=$dir CTL_${name}_fd=$fd CTL_${name}_n=0"
 }

@@ -156,16 +156,16 @@ test_dump_100k_under_churn()
 {
 	local n=100000 churn out
 	two_hosts
-	routed
-	# the flood's SYNs stay half-open (b's RSTs to 10.9/16 mostly never
-	# leave) an hour; every ended connection goes after 1 ms
+	# the flood's SYNs, dropped in b after tcpstate saw them, stay
+	# half-open an hour; every ended connection goes after 1 ms
+	unanswered "$a" "$b" 8620
 	run ts "$b" config set timeout_syn_sent_ms 3600000 timeout_closed_ms 1 \
 		timeout_time_wait_ms 1
 	syn_flood_counted "$a" "$b" 8620 $n
 	wait_eq 30000 "$(s0_flows "$b" 8620)" tcpstate_stat "$b" flows
 	n=$(tcpstate_stat "$b" flows)
 	[ "$n" -ge 50000 ] || fail "only $n half-open flows"
-	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8621 &
+	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8621 --count 0 &
 	busywait 30000 listening "$b" 8621
 	ip netns exec "$a" python3 "$SELFTESTS/tcpgen.py" connect 10.0.1.2 8621 \
 		--count 1000000 --parallel 4 > /dev/null 2>&1 &
@@ -400,7 +400,7 @@ test_params_bounded()
 	for p in max_flows=0 max_flows=16777217 max_listeners=0 \
 		 max_listeners=1048577 gc_interval_ms=0 gc_interval_ms=3600000 \
 		 timeout_established_ms=2592000001 flood_syn_rate=16777217 \
-		 max_flows_shared=0; do
+		 max_flows_shared=0 stuck_close_wait_ms=2592000001; do
 		out=$(insmod "$MODULE" "$p" 2>&1) && { rmmod tcpstate; fail "insmod $p loaded"; }
 		echo "  $p: $out"
 	done
@@ -412,6 +412,11 @@ test_params_bounded()
 		fail "fail_alloc_every exists"
 	run rmmod tcpstate
 	run insmod "$MODULE" max_flows=16777216 max_listeners=1048576 gc_interval_ms=10
+	run rmmod tcpstate
+	run insmod "$MODULE" stuck_close_wait_ms=0 stuck_last_ack_ms=2592000000
+	assert_eq "stuck_close_wait_ms=0 (off)" 0 \
+		"$("$TCPSTATE" config get -j | python3 -c \
+		   'import json, sys; print(json.load(sys.stdin)["stuck_close_wait_ms"])')"
 	run rmmod tcpstate
 	run insmod "$MODULE"
 }
@@ -457,6 +462,35 @@ test_faults_listener_alloc()
 	two_hosts
 	fail_function tcpstate_listener_alloc 1
 	to_overflow_row 8613
+}
+
+# An owner that cannot be recorded: the flow is tracked all the same, with
+# no owner, and the failure counted.
+test_faults_owner_alloc()
+{
+	local n
+	two_hosts
+	fail_function tcpstate_flow_ext_alloc 1
+	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8614 --count 3 &
+	busywait 30000 listening "$b" 8614
+	ip netns exec "$a" python3 "$SELFTESTS/tcpgen.py" connect 10.0.1.2 8614 --count 3
+	wait
+	assert_eq "handshakes" 3 "$(tcpstate_stat "$b" handshakes)"
+	for ns in "$a" "$b"; do
+		n=$(tcpstate_stat "$ns" alloc_failed)
+		[ "$n" -ge 3 ] || fail "$ns: $n failures counted"
+		assert_eq "$ns: owners" "None None None" "$(ts "$ns" flows -j |
+			python3 -c 'import json, sys
+print(" ".join(str(f["client_uid"] if f["client_uid"] is not None
+                   else f["server_uid"]) for f in json.load(sys.stdin)))')"
+	done
+	fail_function_off
+	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8615 --count 1 &
+	busywait 30000 listening "$b" 8615
+	ip netns exec "$a" python3 "$SELFTESTS/tcpgen.py" connect 10.0.1.2 8615
+	wait
+	assert_eq "owner once allocations work" 0 "$(ts "$a" flows -j dport 8615 |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["client_uid"])')"
 }
 
 # to_overflow_row PORT: three handshakes with a listener on PORT in b,
@@ -593,6 +627,7 @@ TESTS=(
 	memcg_charged test_memcg_charged
 	faults_listener_alloc test_faults_listener_alloc
 	faults_insert_refused test_faults_insert_refused
+	faults_owner_alloc test_faults_owner_alloc
 	faults_netlink_alloc test_faults_netlink_alloc
 	faults_hook_register test_faults_hook_register
 )

@@ -119,7 +119,8 @@ listeners_agree()
 	       if not l["overflow"]}
 	rows = [r.split() for r in open(sys.argv[2])]
 	keys = ("half_open syns synacks handshakes cookies_sent cookies_recv "
-	        "listen_overflows accept_queue accept_queue_max syn_queue").split()
+	        "listen_overflows accept_queue accept_queue_max syn_queue "
+	        "stuck").split()
 	assert len(rows) - 1 == len(cli), (rows, cli)
 	for r in rows[1:]:
 	    p = dict(zip(rows[0], r))
@@ -436,11 +437,270 @@ test_module_missing()
 	grep -q "tcpstate module is not loaded: run 'insmod" <<< "$err"
 }
 
+# run_in CGROUP NS UID CMD...: CMD in namespace NS as UID, in CGROUP.
+# bg_in, the same in the background: BG is its pid, the command's own.
+run_in()
+{
+	local cg=$1 ns=$2 uid=$3
+	shift 3
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" \
+		ip netns exec "$ns" setpriv --reuid="$uid" --regid="$uid" \
+		--clear-groups "$@"
+}
+
+bg_in()
+{
+	local cg=$1 ns=$2 uid=$3
+	shift 3
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" \
+		ip netns exec "$ns" setpriv --reuid="$uid" --regid="$uid" \
+		--clear-groups "$@" &
+	BG=$!
+	defer "kill $BG 2> /dev/null; wait $BG 2> /dev/null"
+}
+
+# flow_count NS PORT: flows to server port PORT in NS.
+flow_count()
+{
+	ip netns exec "$1" awk -v p="$2" 'NR > 1 && $5 == p' \
+		/proc/net/tcpstate/flows | wc -l
+}
+
+# owners_of NS SIDE: "uid cgroup" of SIDE (client, server) of each flow
+# to port 8700, with its client port.
+owners_of()
+{
+	ts "$1" flows -j dport 8700 | python3 -c '
+import json, sys
+for f in json.load(sys.stdin):
+    print(f["sport"], f[sys.argv[1] + "_uid"], f[sys.argv[1] + "_cgroup"])' "$2" |
+		sort
+}
+
+# The owner of each local endpoint: its uid as ss -e shows it, its cgroup
+# as /proc/PID/cgroup names it; for a connection open now, short ones and
+# one ended by a reset. A remote endpoint has none; the listener has its
+# socket's. The uid and cgroup filters select by owner.
+test_owners()
+{
+	local cg=/sys/fs/cgroup/tcpstate-own-$$ rel=/tcpstate-own-$$ pid want got ns
+	[ -r /sys/fs/cgroup/cgroup.controllers ] ||
+		mount -t cgroup2 none /sys/fs/cgroup 2> /dev/null ||
+		skip "no cgroup2"
+	mkdir -p "$cg/srv" "$cg/cli/inner"
+	defer "cgroup_remove $cg"
+	TMPD=$(mktemp -d)
+	defer rm -rf "$TMPD"
+	two_hosts
+	for ns in "$a" "$b"; do
+		ts "$ns" config set timeout_time_wait_ms 600000 \
+			timeout_closed_ms 600000 > /dev/null
+	done
+	bg_in "$cg/srv" "$b" 4242 python3 "$SELFTESTS/tcpgen.py" serve \
+		10.0.1.2 8700 --count 0
+	busywait 30000 listening "$b" 8700
+	bg_in "$cg/cli/inner" "$a" 1234 python3 -c '
+import socket, time
+s = socket.create_connection(("10.0.1.2", 8700))
+s.sendall(b"x")
+s.recv(1)
+time.sleep(600)'
+	pid=$BG
+	run_in "$cg/cli/inner" "$a" 1234 python3 "$SELFTESTS/tcpgen.py" \
+		connect 10.0.1.2 8700 --count 3
+	run_in "$cg/cli" "$a" 1235 python3 -c '
+import socket, struct
+s = socket.create_connection(("10.0.1.2", 8700))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()'
+	wait_eq 30000 5 flow_count "$a" 8700
+	wait_eq 30000 5 flow_count "$b" 8700
+	ts "$a" flows dport 8700
+	ts "$b" listeners
+
+	# the connection open now, against ss -e and the process's cgroup
+	got=$(ip netns exec "$a" ss -Htne state established dport = :8700 2> /dev/null |
+		grep -o 'uid:[0-9]*')
+	assert_eq "ss: the client's uid" "uid:1234" "$got"
+	assert_eq "the client process's cgroup" "0::$rel/cli/inner" \
+		"$(cat /proc/"$pid"/cgroup)"
+	got=$(ip netns exec "$b" ss -Htne state established sport = :8700 2> /dev/null |
+		grep -o 'uid:[0-9]*' | sort -u)
+	assert_eq "ss: the server's uid" "uid:4242" "$got"
+	got=$(ip netns exec "$b" ss -Hltne sport = :8700 2> /dev/null | grep -o 'uid:[0-9]*')
+	assert_eq "ss: the listener's uid" "uid:4242" "$got"
+
+	# a: every client owned, the reset one by 1235; b: every server
+	want=$(printf '%s\n' 1234 1234 1234 1234 1235)
+	assert_eq "clients' uids in a" "$want" \
+		"$(owners_of "$a" client | awk '{ print $2 }' | sort)"
+	assert_eq "clients' cgroups in a" \
+		"$(printf "$rel/cli%s\n" '' /inner /inner /inner /inner)" \
+		"$(owners_of "$a" client | awk '{ print $3 }' | sort)"
+	assert_eq "servers in a: remote" "$(printf 'None None\n%.0s' 1 2 3 4 5)" \
+		"$(owners_of "$a" server | awk '{ print $2, $3 }')"
+	assert_eq "servers in b" "$(printf "4242 $rel/srv\n%.0s" 1 2 3 4 5)" \
+		"$(owners_of "$b" server | awk '{ print $2, $3 }')"
+	assert_eq "clients in b: remote" "$(printf 'None None\n%.0s' 1 2 3 4 5)" \
+		"$(owners_of "$b" client | awk '{ print $2, $3 }')"
+	# the reset flow ended with its owner
+	got=$(ts "$a" flows -j dport 8700 | python3 -c '
+import json, sys
+print(" ".join(str(f["client_uid"]) for f in json.load(sys.stdin)
+               if f["close_reason"] == "rst_client"))')
+	assert_eq "the reset flow's owner" 1235 "$got"
+	got=$(ts "$b" listeners -j | python3 -c '
+import json, sys
+for l in json.load(sys.stdin):
+    if l["port"] == 8700:
+        print(l["uid"], l["cgroup"])')
+	assert_eq "the listener's owner" "4242 $rel/srv" "$got"
+
+	# filters: uid, a cgroup's subtree, by path from the root or the mount
+	assert_eq "uid 1234" 4 "$(ts "$a" flows -j uid 1234 | python3 -c \
+		'import json, sys; print(len(json.load(sys.stdin)))')"
+	assert_eq "uid 4242 in b" 5 "$(ts "$b" flows -j uid 4242 | python3 -c \
+		'import json, sys; print(len(json.load(sys.stdin)))')"
+	assert_eq "uid 7" 0 "$(ts "$a" flows -j uid 7 | python3 -c \
+		'import json, sys; print(len(json.load(sys.stdin)))')"
+	assert_eq "cgroup $rel/cli" 5 "$(ts "$a" flows -j cgroup "$rel/cli" |
+		python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')"
+	assert_eq "cgroup $cg/cli/inner" 4 "$(ts "$a" flows -j cgroup \
+		"$cg/cli/inner" | python3 -c \
+		'import json, sys; print(len(json.load(sys.stdin)))')"
+	assert_eq "cgroup $rel/srv in a" 0 "$(ts "$a" flows -j cgroup "$rel/srv" |
+		python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')"
+	assert_eq "uid 1235 and cgroup $rel/cli/inner" 0 \
+		"$(ts "$a" flows -j uid 1235 cgroup "$rel/cli/inner" |
+		python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')"
+	ts "$a" flows cgroup "$rel/nothing" 2> "$TMPD/err" &&
+		fail "a cgroup that does not exist was accepted"
+	cat "$TMPD/err"
+	grep -q "is not a cgroup" "$TMPD/err" || fail "no message"
+	ts "$a" flows uid -1 2> /dev/null && fail "uid -1 accepted"
+	true
+}
+
+# cgroup_remove CG: end every process in CG and below, then remove them.
+cgroup_remove()
+{
+	local d
+	for d in $(find "$1" -depth -type d); do
+		xargs -r kill < "$d/cgroup.procs" 2> /dev/null
+		busywait 30000 test ! -s "$d/cgroup.procs"
+		rmdir "$d"
+	done
+}
+
+# stuck_ports NS STATE: client ports of NS's flows to 8710 with an endpoint
+# stuck in STATE, from `flows stuck STATE` and any further filters.
+stuck_ports()
+{
+	local ns=$1 state=$2
+	shift 2
+	ts "$ns" flows -j stuck "$state" dport 8710 "$@" | python3 -c '
+import json, sys
+print(" ".join(str(f["sport"]) for f in
+               sorted(json.load(sys.stdin), key=lambda f: f["sport"])))'
+}
+
+# ss_ports NS STATE FILTER: the peer (client) ports of NS's sockets in
+# STATE, as ss shows them.
+ss_ports()
+{
+	ip netns exec "$1" ss -Htn state "$2" "$3" | awk '{
+		n = split($'"$4"', x, ":"); print x[n] }' | sort -n | xargs
+}
+
+# A service that never closes its side: its server endpoints are stuck in
+# CLOSE_WAIT and the clients' in FIN_WAIT_2, as ss shows them; each is
+# counted once (stats, its listener), announced once to monitor with its
+# owner, and `flows stuck close-wait` with the service's cgroup lists
+# exactly those. One that closes is no longer stuck.
+test_stuck()
+{
+	local cg=/sys/fs/cgroup/tcpstate-stuck-$$ rel=/tcpstate-stuck-$$ i
+	local mon want
+	[ -r /sys/fs/cgroup/cgroup.controllers ] ||
+		mount -t cgroup2 none /sys/fs/cgroup 2> /dev/null ||
+		skip "no cgroup2"
+	mkdir -p "$cg/svc" "$cg/other"
+	defer "cgroup_remove $cg"
+	TMPD=$(mktemp -d)
+	defer rm -rf "$TMPD"
+	two_hosts
+	run ts "$b" config set stuck_close_wait_ms 600000 \
+		stuck_fin_wait_2_ms 0 timeout_close_wait_ms 600000
+	run ts "$a" config set stuck_fin_wait_2_ms 600000 \
+		stuck_close_wait_ms 0 timeout_fin_wait_ms 600000
+	ip netns exec "$b" "$TCPSTATE" monitor -j > "$TMPD/mon" 2> "$TMPD/err" &
+	mon=$!
+	defer "kill $mon 2> /dev/null"
+	busywait 30000 grep -q "listening for events" "$TMPD/err"
+	ctl_start srv "$b" "$cg/svc" 4343
+	ctl_start cli "$a"
+	ctl srv listen l 10.0.1.2 8710
+	for i in 1 2 3; do
+		ctl cli connect "c$i" 10.0.1.2 8710
+		ctl srv accept "s$i" l
+		ctl cli close "c$i"
+	done
+	# nothing is stuck before its time, however often the GC looks
+	# (every second: two runs)
+	busywait 10000 wire_quiet "$a" "$b"
+	sleep 2
+	assert_eq "stuck before 600 s" 0 "$(tcpstate_stat "$b" stuck_close_wait)"
+	assert_eq "stuck before 600 s" 0 "$(tcpstate_stat "$a" stuck_fin_wait_2)"
+	run ts "$b" config set stuck_close_wait_ms 1000
+	run ts "$a" config set stuck_fin_wait_2_ms 1000
+	wait_eq 30000 3 tcpstate_stat "$b" stuck_close_wait
+	wait_eq 30000 3 tcpstate_stat "$a" stuck_fin_wait_2
+	want=$(ss_ports "$b" close-wait "sport = :8710" 4)
+	assert_eq "ss: 3 in CLOSE_WAIT" 3 "$(wc -w <<< "$want")"
+	assert_eq "stuck in CLOSE_WAIT (ss)" "$want" "$(stuck_ports "$b" close-wait)"
+	assert_eq "stuck in FIN_WAIT_2 (ss)" \
+		"$(ss_ports "$a" fin-wait-2 "dport = :8710" 3)" \
+		"$(stuck_ports "$a" fin-wait-2)"
+	assert_eq "the service's cgroup" "$want" \
+		"$(stuck_ports "$b" close-wait cgroup "$rel/svc")"
+	assert_eq "the service's uid" "$want" \
+		"$(stuck_ports "$b" close-wait uid 4343)"
+	assert_eq "another cgroup" "" \
+		"$(stuck_ports "$b" close-wait cgroup "$rel/other")"
+	assert_eq "none stuck in SYN_RECEIVED" "" "$(stuck_ports "$b" syn-recv)"
+	assert_eq "stuck at the listener" 3 "$(ts "$b" listeners -j | python3 -c '
+import json, sys
+print(sum(l["stuck"] for l in json.load(sys.stdin) if l["port"] == 8710))')"
+	# one that closes moves on: no longer stuck
+	ctl srv close s1
+	busywait 30000 wire_quiet "$a" "$b"
+	assert_eq "stuck after one closed" 2 \
+		"$(stuck_ports "$b" close-wait | wc -w)"
+	# each once: three GC runs (gc_interval_ms 1000) later, still three
+	sleep 3
+	assert_eq "counted once" 3 "$(tcpstate_stat "$b" stuck_close_wait)"
+	kill "$mon"
+	wait "$mon" 2> /dev/null || true
+	python3 - "$TMPD/mon" "$want" "$rel/svc" <<-'PY'
+	import json, sys
+	ev = [json.loads(l) for l in open(sys.argv[1])]
+	st = [e for e in ev if e["event"] == "stuck"]
+	assert sorted(e["sport"] for e in st) == sorted(map(int, sys.argv[2].split())), st
+	for e in st:
+	    assert (e["side"], e["state"]) == ("server", "CLOSE_WAIT"), e
+	    assert (e["server_uid"], e["server_cgroup"]) == (4343, sys.argv[3]), e
+	    assert e["server_stuck"] and not e["client_stuck"], e
+	PY
+	[ $? -eq 0 ] || fail "stuck events"
+}
+
 TESTS=(
 	spec_matches_header test_spec_matches_header
 	cli_equals_procfs test_cli_equals_procfs
 	json_keys test_json_keys
 	listener_queues test_listener_queues
+	owners test_owners
+	stuck test_stuck
 	filters test_filters
 	monitor_transitions test_monitor_transitions
 	bad_input test_bad_input

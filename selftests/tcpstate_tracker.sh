@@ -59,6 +59,9 @@ client_close()
 {
 	local i tw
 	two_hosts
+	# a slow kernel may take longer than CLOSE_WAIT lasts idle (60 s)
+	config_set "$a" timeout_close_wait_ms 600000 timeout_fin_wait_ms 600000
+	config_set "$b" timeout_close_wait_ms 600000 timeout_fin_wait_ms 600000
 	established "$1" 8002
 	ctl cli send c 5000
 	ctl srv recv s 5000
@@ -88,6 +91,8 @@ test_client_close_v6() { client_close 6; }
 test_server_close()
 {
 	two_hosts
+	config_set "$a" timeout_close_wait_ms 600000 timeout_fin_wait_ms 600000
+	config_set "$b" timeout_close_wait_ms 600000 timeout_fin_wait_ms 600000
 	established 4 8003
 	ctl srv shutdown s
 	check_both

@@ -32,6 +32,10 @@ static const struct {
 	{ TCPSTATE_A_CONFIG_MAX_LISTENERS, "max_listeners" },
 	{ TCPSTATE_A_CONFIG_FLOOD_SYN_RATE, "flood_syn_rate" },
 	{ TCPSTATE_A_CONFIG_FLOOD_HALF_OPEN, "flood_half_open" },
+	{ TCPSTATE_A_CONFIG_STUCK_SYN_RECV, "stuck_syn_recv_ms" },
+	{ TCPSTATE_A_CONFIG_STUCK_CLOSE_WAIT, "stuck_close_wait_ms" },
+	{ TCPSTATE_A_CONFIG_STUCK_FIN_WAIT_2, "stuck_fin_wait_2_ms" },
+	{ TCPSTATE_A_CONFIG_STUCK_LAST_ACK, "stuck_last_ack_ms" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -49,6 +49,11 @@ struct ts_flow {
 	uint64_t rtt_synack_ack_us;	/* TS_NONE if not seen */
 	uint64_t duration_ms;		/* to the close, else the last segment */
 	uint64_t seq;			/* creation order (the caller's) */
+	bool live;			/* from the module: owners apply */
+	uint8_t stuck;			/* bit s: side s found stuck */
+	uint8_t owned;			/* bit s: uid[s], cgroup[s] known */
+	uint32_t uid[2];		/* owners of local endpoints */
+	uint64_t cgroup[2];		/* cgroup v2 ids */
 };
 
 void ts_flow_fill(struct ts_flow *f, const struct tcpstate_fsm *fsm,

@@ -6,8 +6,12 @@
  * Filters, in the manner of ss: state STATE (either endpoint), client-state
  * STATE, server-state STATE, conn CONN_STATE, src ADDR (client), dst ADDR
  * (server), addr ADDR (either), sport [:]PORT (client), dport [:]PORT
- * (server), port [:]PORT (either), listener. A filter given twice widens
- * it for state and conn (any of them), else the last one counts.
+ * (server), port [:]PORT (either), listener, stuck [STATE] (an endpoint
+ * found stuck, in STATE if given), uid UID and cgroup PATH (the
+ * owner of either endpoint that is a local socket; a cgroup selects its
+ * subtree). A filter given twice widens it for state and conn (any of
+ * them), else the last one counts. The module applies all but the owner
+ * filters, which apply to what it returns.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -18,6 +22,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "cgroup.h"
 #include "flow.h"
 #include "nl.h"
 #include "tcpstate.h"
@@ -25,7 +30,8 @@
 #define USAGE "Usage: %s flows [-j] [-p] [-4|-6] [state STATE]... " \
 	"[client-state STATE]... [server-state STATE]...\n" \
 	"       [conn CONN_STATE]... [src|dst|addr ADDR] " \
-	"[sport|dport|port [:]PORT] [listener]\n"
+	"[sport|dport|port [:]PORT] [listener] [stuck [STATE]]\n" \
+	"       [uid UID] [cgroup PATH]\n"
 
 /* ss's names for the states, beside the RFC 793 names. */
 static const struct {
@@ -45,6 +51,10 @@ struct filter {
 	int addr_family[3];	/* 0: not given */
 	int port[3];		/* -1: not given */
 	bool listener;
+	bool stuck;
+	long long uid;		/* -1: not given */
+	bool cgroup;
+	struct ts_cgroup_set cgroups;
 };
 
 /* An RFC 793 name (either case, - or _) or an ss name: -1 if neither. */
@@ -85,6 +95,18 @@ static int parse_port(const char *s)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (!*s || *end || errno || v < 0 || v > 65535)
+		return -1;
+	return v;
+}
+
+static long long parse_uid(const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno || v >= UINT32_MAX)
 		return -1;
 	return v;
 }
@@ -146,6 +168,16 @@ static int filter_one(struct filter *f, const char *key, const char *val)
 		f->conn_states |= 1U << v;
 		return 0;
 	}
+	if (!strcmp(key, "uid")) {
+		f->uid = parse_uid(val);
+		if (f->uid < 0)
+			return bad_value(key, val, "a uid, 0 to 4294967294");
+		return 0;
+	}
+	if (!strcmp(key, "cgroup")) {
+		f->cgroup = true;
+		return ts_cgroup_subtree(val, &f->cgroups);
+	}
 	for (i = 0; i < 3; i++) {
 		if (!strcmp(key, addr_keys[i])) {
 			f->addr_family[i] = parse_addr(val, f->addr[i]);
@@ -190,9 +222,21 @@ static int parse_filters(struct filter *f, int argc, char *argv[])
 
 	for (i = 0; i < 3; i++)
 		f->port[i] = -1;
+	f->uid = -1;
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "listener")) {
 			f->listener = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "stuck")) {
+			/* stuck [STATE]: the state a stuck endpoint is in */
+			f->stuck = true;
+			if (i + 1 < argc && ts_parse_state(argv[i + 1]) >= 0) {
+				err = filter_state(f, TCPSTATE_SIDE_NONE,
+						   argv[++i]);
+				if (err)
+					return err;
+			}
 			continue;
 		}
 		if (i + 1 >= argc) {
@@ -239,6 +283,8 @@ static void put_filter(struct nlmsghdr *nlh, const struct filter *f)
 	}
 	if (f->listener)
 		mnl_attr_put(nlh, TCPSTATE_A_FILTER_LISTENER, 0, NULL);
+	if (f->stuck)
+		mnl_attr_put(nlh, TCPSTATE_A_FILTER_STUCK, 0, NULL);
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -254,6 +300,16 @@ static void get_addr(const struct nlattr *a, uint8_t *addr)
 static uint64_t get_rtt(const struct nlattr *a)
 {
 	return a ? mnl_attr_get_u32(a) : TS_NONE;
+}
+
+static void get_owner(struct ts_flow *f, int side, const struct nlattr *uid,
+		      const struct nlattr *cgroup)
+{
+	if (!uid)
+		return;
+	f->owned |= 1U << side;
+	f->uid[side] = mnl_attr_get_u32(uid);
+	f->cgroup[side] = nl_u64(cgroup);
 }
 
 /* struct ts_flow from TCPSTATE_A_FLOW_* attributes. */
@@ -289,6 +345,12 @@ void ts_flow_from_attrs(struct ts_flow *f, const struct nlattr **tb)
 	f->duration_ms = nl_u64(tb[TCPSTATE_A_FLOW_DURATION_MS]);
 	f->rtt_syn_synack_us = get_rtt(tb[TCPSTATE_A_FLOW_RTT_SYN_SYNACK_US]);
 	f->rtt_synack_ack_us = get_rtt(tb[TCPSTATE_A_FLOW_RTT_SYNACK_ACK_US]);
+	f->live = true;
+	f->stuck = nl_u64(tb[TCPSTATE_A_FLOW_STUCK]);
+	get_owner(f, TS_CLIENT, tb[TCPSTATE_A_FLOW_CLIENT_UID],
+		  tb[TCPSTATE_A_FLOW_CLIENT_CGROUP]);
+	get_owner(f, TS_SERVER, tb[TCPSTATE_A_FLOW_SERVER_UID],
+		  tb[TCPSTATE_A_FLOW_SERVER_CGROUP]);
 }
 
 struct flows {
@@ -318,6 +380,35 @@ static int flow_cb(const struct nlmsghdr *nlh, void *data)
 	fl->v[fl->n].seq = fl->n;
 	fl->n++;
 	return MNL_CB_OK;
+}
+
+/* Does a local endpoint of the flow have the owner the filters ask for? */
+static bool owner_match(const struct filter *f, const struct ts_flow *fl)
+{
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		if (!(fl->owned & (1U << side)))
+			continue;
+		if (f->uid >= 0 && fl->uid[side] != f->uid)
+			continue;
+		if (f->cgroup && !ts_cgroup_in(&f->cgroups, fl->cgroup[side]))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static void filter_owners(const struct filter *f, struct flows *fl)
+{
+	size_t i, n = 0;
+
+	if (f->uid < 0 && !f->cgroup)
+		return;
+	for (i = 0; i < fl->n; i++)
+		if (owner_match(f, &fl->v[i]))
+			fl->v[n++] = fl->v[i];
+	fl->n = n;
 }
 
 /* Dump until a pass is not interrupted by flows coming and going. */
@@ -372,18 +463,23 @@ int cmd_flows(int argc, char *argv[])
 	}
 	err = parse_filters(&f, argc - optind, argv + optind);
 	if (err)
-		return err;
+		goto out;
+	err = EXIT_ERR;
 	if (nl_open(&nl))
-		return EXIT_ERR;
+		goto out;
 	err = dump_flows(&nl, &f, &fl);
 	if (err) {
 		nl_perror(&nl, "flows", err);
 		nl_close(&nl);
-		free(fl.v);
-		return EXIT_ERR;
+		err = EXIT_ERR;
+		goto out;
 	}
 	nl_close(&nl);
-	err = ts_print_flows(stdout, fl.v, fl.n, json, pretty);
+	filter_owners(&f, &fl);
+	err = ts_print_flows(stdout, fl.v, fl.n, json, pretty) ? EXIT_ERR :
+	      EXIT_OK;
+out:
 	free(fl.v);
-	return err ? EXIT_ERR : EXIT_OK;
+	free(f.cgroups.ids);
+	return err;
 }

@@ -7,10 +7,12 @@
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cgroup.h"
 #include "flow.h"
 #include "nl.h"
 #include "tcpstate.h"
@@ -22,6 +24,7 @@ struct listener {
 	uint8_t addr[16];
 	uint16_t port;
 	bool local;		/* a socket of this namespace: queues known */
+	bool owned;		/* uid and cgroup known */
 	uint64_t v[TCPSTATE_A_LISTENER_MAX + 1];	/* by attribute */
 	uint32_t hist[HS_HIST];
 };
@@ -54,6 +57,7 @@ static int listener_cb(const struct nlmsghdr *nlh, void *data)
 		memcpy(l->addr, mnl_attr_get_payload(a), len);
 	l->port = ntohs(nl_u64(tb[TCPSTATE_A_LISTENER_PORT]));
 	l->local = tb[TCPSTATE_A_LISTENER_ACCEPT_QUEUE] != NULL;
+	l->owned = tb[TCPSTATE_A_LISTENER_UID] != NULL;
 	for (i = TCPSTATE_A_LISTENER_HALF_OPEN; i <= TCPSTATE_A_LISTENER_MAX; i++)
 		l->v[i] = nl_u64(tb[i]);
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
@@ -92,6 +96,7 @@ static const struct {
 	{ TCPSTATE_A_LISTENER_COOKIES_RECV, "cookies_recv", "CookiesRecv" },
 	{ TCPSTATE_A_LISTENER_LISTEN_OVERFLOWS, "listen_overflows",
 	  "Overflows" },
+	{ TCPSTATE_A_LISTENER_STUCK, "stuck", "Stuck" },
 };
 
 /* The listening socket's queues, null ("-") where it is not local. */
@@ -105,6 +110,36 @@ static const struct {
 	  "AcceptMax" },
 	{ TCPSTATE_A_LISTENER_SYN_QUEUE, "syn_queue", "SynQ" },
 };
+
+/* The listening socket's owner: "uid:cgroup" in text, "-" if unknown. */
+static void print_owner(struct ts_out *o, const struct listener *l)
+{
+	uint64_t cg = l->v[TCPSTATE_A_LISTENER_CGROUP];
+	const char *path;
+	char buf[300];
+
+	if (!l->owned) {
+		out_str(o, OUT_TEXT, NULL, "Owner", "-");
+		out_null(o, OUT_JSON, "uid", NULL);
+		out_null(o, OUT_JSON, "cgroup", NULL);
+		out_null(o, OUT_JSON, "cgroup_id", NULL);
+		return;
+	}
+	path = ts_cgroup_path(cg);
+	if (path)
+		snprintf(buf, sizeof(buf), "%" PRIu64 ":%s",
+			 l->v[TCPSTATE_A_LISTENER_UID], path);
+	else
+		snprintf(buf, sizeof(buf), "%" PRIu64 ":#%" PRIu64,
+			 l->v[TCPSTATE_A_LISTENER_UID], cg);
+	out_str(o, OUT_TEXT, NULL, "Owner", buf);
+	out_u64(o, OUT_JSON, "uid", NULL, l->v[TCPSTATE_A_LISTENER_UID]);
+	if (path)
+		out_str(o, OUT_JSON, "cgroup", NULL, path);
+	else
+		out_null(o, OUT_JSON, "cgroup", NULL);
+	out_u64(o, OUT_JSON, "cgroup_id", NULL, cg);
+}
 
 static void print_listener(struct ts_out *o, const struct listener *l)
 {
@@ -139,6 +174,7 @@ static void print_listener(struct ts_out *o, const struct listener *l)
 		else
 			out_null(o, OUT_ANY, queues[i].key, queues[i].col);
 	out_bool(o, OUT_ANY, "flood", "Flood", l->v[TCPSTATE_A_LISTENER_FLOOD]);
+	print_owner(o, l);
 	out_array_begin(o, OUT_JSON, "handshake_us_log2", NULL);
 	for (i = 0; i < HS_HIST; i++)
 		out_u64(o, OUT_JSON, NULL, NULL, l->hist[i]);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstate monitor [-j] [-p] [-c COUNT]: endpoint state transitions and
- * end-of-flow records of this namespace as they happen. With -j, one JSON
- * object per line; the end-of-flow object has the keys of a flow in
- * `tcpstate flows -j`.
+ * tcpstate monitor [-j] [-p] [-c COUNT]: endpoint state transitions,
+ * end-of-flow records and endpoints found stuck, in this namespace, as they
+ * happen. With -j, one JSON object per line; the end-of-flow and stuck
+ * objects have the keys of a flow in `tcpstate flows -j`.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +34,18 @@ static void endpoint(char *buf, size_t size, const struct ts_flow *f,
 		 f->port[side]);
 }
 
+static const char *event_name(uint8_t cmd)
+{
+	switch (cmd) {
+	case TCPSTATE_CMD_FLOW_END_NTF:
+		return "end";
+	case TCPSTATE_CMD_STUCK_NTF:
+		return "stuck";
+	default:
+		return "transition";
+	}
+}
+
 static void print_text(uint8_t cmd, uint64_t t, const struct ts_flow *f,
 		       const struct nlattr **tb)
 {
@@ -42,8 +54,14 @@ static void print_text(uint8_t cmd, uint64_t t, const struct ts_flow *f,
 	endpoint(c, sizeof(c), f, TS_CLIENT);
 	endpoint(s, sizeof(s), f, TS_SERVER);
 	printf("%" PRIu64 ".%06" PRIu64 " %-10s %s %s %s", t / 1000000000,
-	       t / 1000 % 1000000, cmd == TCPSTATE_CMD_FLOW_END_NTF ?
-	       "end" : "transition", ts_family_name(f->family), c, s);
+	       t / 1000 % 1000000, event_name(cmd), ts_family_name(f->family),
+	       c, s);
+	if (cmd == TCPSTATE_CMD_STUCK_NTF) {
+		printf(" %s %s\n",
+		       ts_side_name(nl_u64(tb[TCPSTATE_A_EVENT_SIDE])),
+		       tcpstate_state_name(nl_u64(tb[TCPSTATE_A_EVENT_NEW_STATE])));
+		return;
+	}
 	if (cmd == TCPSTATE_CMD_TRANSITION_NTF) {
 		printf(" %s %s -> %s\n",
 		       ts_side_name(nl_u64(tb[TCPSTATE_A_EVENT_SIDE])),
@@ -71,9 +89,16 @@ static void print_json(const struct monitor *m, uint8_t cmd, uint64_t t,
 		return;
 	out_obj_begin(o, NULL);
 	out_str(o, OUT_JSON, "event", NULL,
-		cmd == TCPSTATE_CMD_FLOW_END_NTF ? "flow_end" : "transition");
+		cmd == TCPSTATE_CMD_FLOW_END_NTF ? "flow_end" :
+		cmd == TCPSTATE_CMD_STUCK_NTF ? "stuck" : "transition");
 	out_u64(o, OUT_JSON, "time_ns", NULL, t);
 	if (cmd == TCPSTATE_CMD_FLOW_END_NTF) {
+		ts_print_flow_fields(o, f);
+	} else if (cmd == TCPSTATE_CMD_STUCK_NTF) {
+		out_str(o, OUT_JSON, "side", NULL,
+			ts_side_name(nl_u64(tb[TCPSTATE_A_EVENT_SIDE])));
+		out_str(o, OUT_JSON, "state", NULL,
+			tcpstate_state_name(nl_u64(tb[TCPSTATE_A_EVENT_NEW_STATE])));
 		ts_print_flow_fields(o, f);
 	} else {
 		out_str(o, OUT_JSON, "family", NULL, ts_family_name(f->family));
@@ -106,7 +131,8 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	uint64_t t;
 
 	if (g->cmd != TCPSTATE_CMD_TRANSITION_NTF &&
-	    g->cmd != TCPSTATE_CMD_FLOW_END_NTF)
+	    g->cmd != TCPSTATE_CMD_FLOW_END_NTF &&
+	    g->cmd != TCPSTATE_CMD_STUCK_NTF)
 		return MNL_CB_OK;
 	nl_parse(nlh, tb, TCPSTATE_A_EVENT_MAX);
 	if (tb[TCPSTATE_A_EVENT_FLOW])

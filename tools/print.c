@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cgroup.h"
 #include "flow.h"
 
 #define OUT_DEPTH	16
@@ -537,6 +538,62 @@ const char *ts_side_name(unsigned int side)
 }
 
 /* A flow's keys and cells, in an object or row the caller opened. */
+/* A local endpoint's owner, "uid:cgroup" in text. */
+static void print_owner_json(struct ts_out *o, const struct ts_flow *f,
+			     int side)
+{
+	static const char * const keys[2][3] = {
+		{ "client_uid", "client_cgroup", "client_cgroup_id" },
+		{ "server_uid", "server_cgroup", "server_cgroup_id" },
+	};
+	const char *path;
+
+	if (!(f->owned & (1U << side))) {
+		out_null(o, OUT_JSON, keys[side][0], NULL);
+		out_null(o, OUT_JSON, keys[side][1], NULL);
+		out_null(o, OUT_JSON, keys[side][2], NULL);
+		return;
+	}
+	path = ts_cgroup_path(f->cgroup[side]);
+	out_u64(o, OUT_JSON, keys[side][0], NULL, f->uid[side]);
+	if (path)
+		out_str(o, OUT_JSON, keys[side][1], NULL, path);
+	else
+		out_null(o, OUT_JSON, keys[side][1], NULL);
+	out_u64(o, OUT_JSON, keys[side][2], NULL, f->cgroup[side]);
+}
+
+/*
+ * Text: the owners of the local endpoints, "c=UID:CGROUP s=UID:CGROUP",
+ * a cgroup gone since shown by its id; "-" where neither is local.
+ */
+static void print_owners(struct ts_out *o, const struct ts_flow *f)
+{
+	static const char tag[2] = { 'c', 's' };
+	char buf[2][256], all[520];
+	const char *path;
+	int side, n = 0;
+
+	all[0] = '\0';
+	for (side = 0; side < 2; side++) {
+		if (!(f->owned & (1U << side)))
+			continue;
+		path = ts_cgroup_path(f->cgroup[side]);
+		if (path)
+			snprintf(buf[side], sizeof(buf[side]), "%c=%u:%s",
+				 tag[side], f->uid[side], path);
+		else
+			snprintf(buf[side], sizeof(buf[side]), "%c=%u:#%llu",
+				 tag[side], f->uid[side],
+				 (unsigned long long)f->cgroup[side]);
+		n += snprintf(all + n, sizeof(all) - n, "%s%s", n ? " " : "",
+			      buf[side]);
+	}
+	out_str(o, OUT_TEXT, NULL, "Owner", n ? all : "-");
+	print_owner_json(o, f, 0);
+	print_owner_json(o, f, 1);
+}
+
 void ts_print_flow_fields(struct ts_out *o, const struct ts_flow *f)
 {
 	out_str(o, OUT_ANY, "family", "Family", ts_family_name(f->family));
@@ -559,6 +616,13 @@ void ts_print_flow_fields(struct ts_out *o, const struct ts_flow *f)
 	out_bool(o, OUT_JSON, "midstream", NULL,
 		 f->flags & TCPSTATE_F_MIDSTREAM);
 	print_flags(o, f->flags);
+	if (f->live) {
+		print_owners(o, f);
+		out_bool(o, OUT_JSON, "client_stuck", NULL,
+			 f->stuck & (1U << TS_CLIENT));
+		out_bool(o, OUT_JSON, "server_stuck", NULL,
+			 f->stuck & (1U << TS_SERVER));
+	}
 }
 
 void ts_print_flow(struct ts_out *o, const struct ts_flow *f)

@@ -51,6 +51,10 @@ static const struct {
 	{ TCPSTATE_A_STATS_ALLOC_FAILED, "alloc_failed", "flow allocations that failed" },
 	{ TCPSTATE_A_STATS_LISTENER_OVERFLOW, "listener_overflow", "listeners aggregated: listener table full" },
 	{ TCPSTATE_A_STATS_EVENTS_DROPPED, "events_dropped", "netlink events that could not be delivered" },
+	{ TCPSTATE_A_STATS_STUCK_SYN_RECV, "stuck_syn_recv", "servers found stuck in SYN_RECEIVED (stuck_syn_recv_ms)" },
+	{ TCPSTATE_A_STATS_STUCK_CLOSE_WAIT, "stuck_close_wait", "endpoints found stuck in CLOSE_WAIT (stuck_close_wait_ms)" },
+	{ TCPSTATE_A_STATS_STUCK_FIN_WAIT_2, "stuck_fin_wait_2", "endpoints found stuck in FIN_WAIT_2 (stuck_fin_wait_2_ms)" },
+	{ TCPSTATE_A_STATS_STUCK_LAST_ACK, "stuck_last_ack", "endpoints found stuck in LAST_ACK (stuck_last_ack_ms)" },
 };
 
 static const struct {

@@ -354,6 +354,8 @@ test_writer()
 	#include <string.h>
 	#include "flow.h"
 
+	const char *prog = "w";
+
 	static void row(struct ts_out *o, const char *name, const char *q,
 			uint64_t n)
 	{
@@ -386,7 +388,7 @@ test_writer()
 	}
 	EOF
 	run cc -std=gnu11 -Wall -Wextra -Werror -Itools -Iinclude -o "$DIR/w" \
-		"$DIR/w.c" tools/print.o tools/flow.o tools/fsm.o
+		"$DIR/w.c" tools/print.o tools/flow.o tools/fsm.o tools/cgroup.o
 	"$DIR/w" j > "$DIR/w.j"
 	"$DIR/w" p > "$DIR/w.p"
 	cat "$DIR/w.j" "$DIR/w.p"
