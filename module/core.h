@@ -19,6 +19,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "dest.h"
 #include "flow.h"
 #include "listener.h"
 #include "netlink.h"
@@ -62,6 +63,8 @@ enum tcpstate_stat {
 	TCPSTATE_STAT_STUCK_CLOSE_WAIT,
 	TCPSTATE_STAT_STUCK_FIN_WAIT_2,
 	TCPSTATE_STAT_STUCK_LAST_ACK,
+	TCPSTATE_STAT_PORT_PRESSURE,	/* times a destination's warning rose */
+	TCPSTATE_STAT_DEST_OVERFLOW,	/* destination table full: aggregated */
 	TCPSTATE_STAT_NR
 };
 
@@ -87,6 +90,8 @@ struct tcpstate_config {
 	u32 flood_syn_rate;	/* SYNs per second to one listener */
 	u32 flood_half_open;	/* half-open handshakes at one listener */
 	u32 stuck_ms[TCPSTATE_STUCK_NR];	/* 0: off */
+	u32 max_destinations;
+	u32 port_pressure_pct;	/* of the ephemeral port range; 0: off */
 };
 
 /* The bounds of every setting, for module parameters and netlink alike. */
@@ -94,6 +99,7 @@ struct tcpstate_config {
 #define TCPSTATE_FLOWS_MAX		BIT(24)
 #define TCPSTATE_LISTENERS_MAX		BIT(20)
 #define TCPSTATE_FLOOD_MAX		BIT(24)
+#define TCPSTATE_DESTS_MAX		BIT(20)
 #define TCPSTATE_GC_INTERVAL_MIN_MS	10
 #define TCPSTATE_GC_INTERVAL_MAX_MS	60000
 
@@ -105,8 +111,9 @@ struct tcpstate_config {
 struct tcpstate_shared {
 	atomic_t flows;
 	atomic_t listeners;
+	atomic_t dests;
 	u32 max_flows;
-	u32 max_listeners;
+	u32 max_listeners;	/* and destinations, as many again */
 };
 
 extern struct tcpstate_shared tcpstate_shared;
@@ -151,6 +158,7 @@ struct tcpstate_net {
 	struct rhashtable_iter gc_iter;	/* where the GC's pass stands */
 
 	struct tcpstate_listeners listeners;
+	struct tcpstate_dests dests;
 	struct list_head all;		/* on tcpstate_nets */
 	struct nf_hook_ops hook_ops[TCPSTATE_HOOKS];	/* priv: this */
 };

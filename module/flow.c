@@ -195,6 +195,10 @@ static void tcpstate_flow_account(struct tcpstate_net *tn,
 		tcpstate_endpoint_move(tn, res->old_state[d],
 				       res->new_state[d]);
 		flow->stuck &= ~BIT(d);	/* a new state: not stuck in it */
+		if (unlikely(flow->has_ext && flow->ext->dest) &&
+		    d == tcpstate_fsm_orig_dir(&flow->fsm))
+			tcpstate_dest_move(tn, flow, res->old_state[d],
+					   res->new_state[d], now);
 	}
 	if (ev & TCPSTATE_EV_INVALID) {
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_INVALID);
@@ -217,6 +221,17 @@ static void tcpstate_flow_account(struct tcpstate_net *tn,
 	tcpstate_nl_flow_event(tn, flow, res, now);
 }
 
+/* The record ends: its client no longer holds a port. */
+static void tcpstate_flow_undest(struct tcpstate_net *tn,
+				 struct tcpstate_flow *flow, u64 now)
+{
+	if (likely(!flow->has_ext || !flow->ext->dest))
+		return;
+	tcpstate_dest_move(tn, flow,
+			   flow->fsm.state[tcpstate_fsm_orig_dir(&flow->fsm)],
+			   TCPSTATE_S_NONE, now);
+}
+
 /*
  * A SYN on a 4-tuple whose connection is over: the old record ends and the
  * same object starts the new incarnation with this segment.
@@ -231,6 +246,7 @@ static void tcpstate_flow_reincarnate(struct tcpstate_net *tn,
 	tcpstate_stat_inc(tn, TCPSTATE_STAT_FLOWS_REUSED);
 	if (res->events & TCPSTATE_EV_TW_REUSE)
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_TIME_WAIT_REUSED);
+	tcpstate_flow_undest(tn, flow, seg->tstamp);
 	for (d = 0; d < 2; d++)
 		tcpstate_endpoint_move(tn, flow->fsm.state[d], TCPSTATE_S_NONE);
 	tcpstate_fsm_restart(&flow->fsm, seg, res);
@@ -292,6 +308,7 @@ static void tcpstate_flow_kill(struct tcpstate_net *tn,
 	lockdep_assert_held(&flow->lock);
 	flow->dead = 1;
 	tcpstate_flow_account(tn, flow, res, now);
+	tcpstate_flow_undest(tn, flow, now);
 	for (d = 0; d < 2; d++)
 		this_cpu_dec(tn->stats->endpoints[flow->fsm.state[d]]);
 }
@@ -503,21 +520,6 @@ static u64 tcpstate_clock_coarse(void)
 	return c->ns;
 }
 
-/* Under the flow's lock: any segment tcpstate_fsm_fast() refused. */
-static noinline void tcpstate_flow_slow(struct tcpstate_net *tn,
-					struct tcpstate_flow *flow,
-					const struct tcpstate_seg *seg,
-					unsigned int side)
-{
-	struct tcpstate_result res;
-
-	tcpstate_fsm_slow(&flow->fsm, seg, &res);
-	if (tcpstate_bench_stop(TCPSTATE_STAGE_FSM))
-		return;
-	if (res.events)
-		tcpstate_flow_step(tn, flow, seg, side, &res);
-}
-
 /* It may fail (tcpstate_alloc()); tests make it fail with fail_function. */
 static noinline __noclone struct tcpstate_flow_ext *
 tcpstate_flow_ext_alloc(struct tcpstate_net *tn)
@@ -558,6 +560,48 @@ static noinline void tcpstate_flow_own(struct tcpstate_net *tn,
 }
 
 /*
+ * The flow's client is a socket of this host: count it at its server's
+ * destination, from its first segment (a SYN, or for a flow picked up
+ * mid-stream its first seen) until it is gone.
+ */
+static void tcpstate_flow_dest(struct tcpstate_net *tn,
+			       struct tcpstate_flow *flow, u64 now)
+{
+	u8 state = flow->fsm.state[tcpstate_fsm_orig_dir(&flow->fsm)];
+
+	if (state == TCPSTATE_S_CLOSED || state == TCPSTATE_S_NONE ||
+	    (flow->fsm.flags & TCPSTATE_F_ENDED && state != TCPSTATE_S_TIME_WAIT))
+		return;
+	tcpstate_dest_attach(tn, flow, now);
+}
+
+/*
+ * Under the flow's lock: any segment tcpstate_fsm_fast() refused. Each
+ * side's first segment of a kind (SYN, SYN-ACK, first ACK, first data)
+ * comes here, so its socket's owner is read here, never on the fast path.
+ */
+static noinline void tcpstate_flow_slow(struct tcpstate_net *tn,
+					struct tcpstate_flow *flow,
+					const struct tcpstate_seg *seg,
+					unsigned int side, struct sock *sk)
+{
+	struct tcpstate_result res;
+
+	if (sk && !(flow->owner_seen & BIT(side)))
+		tcpstate_flow_own(tn, flow, side, sk);
+
+	tcpstate_fsm_slow(&flow->fsm, seg, &res);
+	if (tcpstate_bench_stop(TCPSTATE_STAGE_FSM))
+		return;
+	if (res.events)
+		tcpstate_flow_step(tn, flow, seg, side, &res);
+	if (unlikely(sk) && tcpstate_flow_owner(flow, side) &&
+	    !flow->ext->dest &&
+	    side == (flow->dir0 ^ tcpstate_fsm_orig_dir(&flow->fsm)))
+		tcpstate_flow_dest(tn, flow, seg->tstamp);
+}
+
+/*
  * One segment sent by key side `side`, whose time is read here; `sk` is
  * the socket of this host that sent it, if any. Called under RCU from the
  * hooks. The lock is held only around the fsm step. The fast path reads
@@ -592,8 +636,6 @@ again:
 		goto again;
 	}
 	seg->dir = side != flow->dir0;
-	if (unlikely(sk && !(flow->owner_seen & BIT(side))))
-		tcpstate_flow_own(tn, flow, side, sk);
 	seg->tstamp = tcpstate_clock_coarse();
 	if (tcpstate_bench_stop(TCPSTATE_STAGE_FLOW)) {
 		flow->fsm.pkts[seg->dir]++;
@@ -602,7 +644,7 @@ again:
 	}
 	if (!tcpstate_fsm_fast(&flow->fsm, seg)) {
 		seg->tstamp = now ?: ktime_get_ns();
-		tcpstate_flow_slow(tn, flow, seg, side);
+		tcpstate_flow_slow(tn, flow, seg, side, sk);
 	}
 	spin_unlock_bh(&flow->lock);
 }
@@ -776,6 +818,7 @@ static void tcpstate_flow_gc(struct work_struct *work)
 	tcpstate_flow_gc_slice(tn, max_t(unsigned int, TCPSTATE_GC_MIN_VISITS,
 					 n / TCPSTATE_GC_PASS + 1));
 	tcpstate_listener_gc(tn, ktime_get_ns());
+	tcpstate_dest_gc(tn, ktime_get_ns());
 	queue_delayed_work(system_power_efficient_wq, &tn->gc_work,
 			   msecs_to_jiffies(READ_ONCE(tcpstate_gc_interval_ms)));
 }

@@ -105,6 +105,7 @@ struct tcpstate_owner {
  */
 struct tcpstate_flow_ext {
 	struct tcpstate_listener *listener;	/* as tcpstate_flow.listener */
+	struct tcpstate_dest *dest;	/* where its local client counts */
 	struct tcpstate_owner owner[2];		/* by key side */
 };
 
@@ -176,6 +177,7 @@ static inline int tcpstate_walk_start(struct rhashtable_iter *iter)
 }
 
 struct sock;
+struct tcpstate_dest;
 struct tcpstate_net;
 struct tcpstate_listener;
 

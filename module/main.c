@@ -26,6 +26,16 @@ static unsigned int max_listeners = 4096;
 module_param(max_listeners, uint, 0444);
 MODULE_PARM_DESC(max_listeners, "Listeners kept per namespace (default 4096)");
 
+static unsigned int max_destinations = 4096;
+module_param(max_destinations, uint, 0444);
+MODULE_PARM_DESC(max_destinations,
+		 "Remote destinations kept per namespace (default 4096)");
+
+static unsigned int port_pressure_pct = 50;
+module_param(port_pressure_pct, uint, 0444);
+MODULE_PARM_DESC(port_pressure_pct,
+		 "Share of the ephemeral port range one destination may hold before its warning (default 50, 0: off)");
+
 static unsigned int flood_syn_rate = 1000;
 module_param(flood_syn_rate, uint, 0444);
 MODULE_PARM_DESC(flood_syn_rate,
@@ -66,6 +76,7 @@ MODULE_PARM_DESC(gc_interval_ms, "Expiry scan period (ms, 10 to 60000, default 1
 struct tcpstate_shared tcpstate_shared = {
 	.flows = ATOMIC_INIT(0),
 	.listeners = ATOMIC_INIT(0),
+	.dests = ATOMIC_INIT(0),
 };
 
 static unsigned int max_flows_shared = 1048576;
@@ -75,6 +86,7 @@ MODULE_PARM_DESC(max_flows_shared,
 
 static unsigned int max_listeners_shared = 65536;
 module_param(max_listeners_shared, uint, 0444);
+/* ... and as many destinations */
 MODULE_PARM_DESC(max_listeners_shared,
 		 "Listeners kept in all namespaces but the initial one together (default 65536)");
 
@@ -164,6 +176,8 @@ static int tcpstate_config_init(void)
 	c->max_listeners = max_listeners;
 	c->flood_syn_rate = flood_syn_rate;
 	c->flood_half_open = flood_half_open;
+	c->max_destinations = max_destinations;
+	c->port_pressure_pct = port_pressure_pct;
 	tcpstate_shared.max_flows = max_flows_shared;
 	tcpstate_shared.max_listeners = max_listeners_shared;
 	if (tcpstate_timeouts_init(&c->to) || tcpstate_stuck_init(c->stuck_ms) ||
@@ -175,6 +189,10 @@ static int tcpstate_config_init(void)
 				 TCPSTATE_FLOOD_MAX) ||
 	    tcpstate_param_check("flood_half_open", flood_half_open, 0,
 				 TCPSTATE_FLOOD_MAX) ||
+	    tcpstate_param_check("max_destinations", max_destinations, 1,
+				 TCPSTATE_DESTS_MAX) ||
+	    tcpstate_param_check("port_pressure_pct", port_pressure_pct, 0,
+				 100) ||
 	    tcpstate_param_check("max_flows_shared", max_flows_shared, 1,
 				 INT_MAX) ||
 	    tcpstate_param_check("max_listeners_shared", max_listeners_shared,
@@ -223,6 +241,8 @@ static const char * const tcpstate_stat_names[TCPSTATE_STAT_NR] = {
 	[TCPSTATE_STAT_STUCK_CLOSE_WAIT] = "stuck_close_wait",
 	[TCPSTATE_STAT_STUCK_FIN_WAIT_2] = "stuck_fin_wait_2",
 	[TCPSTATE_STAT_STUCK_LAST_ACK] = "stuck_last_ack",
+	[TCPSTATE_STAT_PORT_PRESSURE] = "port_pressure",
+	[TCPSTATE_STAT_DEST_OVERFLOW] = "destination_overflow",
 };
 
 const char *tcpstate_stat_name(enum tcpstate_stat stat)
@@ -323,9 +343,12 @@ static int __net_init tcpstate_net_init(struct net *net)
 	err = tcpstate_listener_net_init(tn);
 	if (err)
 		goto err_free_stats;
-	err = tcpstate_flow_net_init(tn);
+	err = tcpstate_dest_net_init(tn);
 	if (err)
 		goto err_listeners;
+	err = tcpstate_flow_net_init(tn);
+	if (err)
+		goto err_dests;
 
 	err = tcpstate_proc_net_init(tn);
 	if (err)
@@ -348,6 +371,8 @@ err_proc:
 	tcpstate_proc_net_exit(tn);
 err_flows:
 	tcpstate_flow_net_exit(tn);
+err_dests:
+	tcpstate_dest_net_exit(tn);
 err_listeners:
 	tcpstate_listener_net_exit(tn);
 err_free_stats:
@@ -378,6 +403,7 @@ static void __net_exit tcpstate_net_exit(struct net *net)
 
 	tcpstate_proc_net_exit(tn);
 	tcpstate_flow_net_exit(tn);
+	tcpstate_dest_net_exit(tn);
 	tcpstate_listener_net_exit(tn);
 	mem_cgroup_put(tn->memcg);
 	free_percpu(tn->stats);
@@ -406,13 +432,16 @@ static int __init tcpstate_init(void)
 	err = tcpstate_listener_init();
 	if (err)
 		goto err_flow;
+	err = tcpstate_dest_init();
+	if (err)
+		goto err_listener_cache;
 
 	/* the namespaces that exist now are set up by this task */
 	WRITE_ONCE(tcpstate_loading, true);
 	err = register_pernet_subsys(&tcpstate_net_ops);
 	WRITE_ONCE(tcpstate_loading, false);
 	if (err)
-		goto err_listener;
+		goto err_dest;
 
 	/* after the namespaces' state exists: requests use it at once */
 	err = tcpstate_nl_init();
@@ -433,7 +462,9 @@ static int __init tcpstate_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&tcpstate_net_ops);
-err_listener:
+err_dest:
+	tcpstate_dest_uninit();
+err_listener_cache:
 	tcpstate_listener_uninit();
 err_flow:
 	tcpstate_flow_uninit();
@@ -445,6 +476,7 @@ static void __exit tcpstate_exit(void)
 	debugfs_remove(tcpstate_debugfs);
 	tcpstate_nl_uninit();
 	unregister_pernet_subsys(&tcpstate_net_ops);
+	tcpstate_dest_uninit();
 	tcpstate_listener_uninit();
 	tcpstate_flow_uninit();
 	pr_info("unloaded\n");

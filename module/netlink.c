@@ -95,6 +95,8 @@ static const struct nla_policy tcpstate_nl_config_policy[] = {
 	[TCPSTATE_A_CONFIG_STUCK_CLOSE_WAIT] = { .type = NLA_U32 },
 	[TCPSTATE_A_CONFIG_STUCK_FIN_WAIT_2] = { .type = NLA_U32 },
 	[TCPSTATE_A_CONFIG_STUCK_LAST_ACK] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_MAX_DESTINATIONS] = { .type = NLA_U32 },
+	[TCPSTATE_A_CONFIG_PORT_PRESSURE_PCT] = { .type = NLA_U32 },
 };
 
 /* ---- helpers ---- */
@@ -925,6 +927,98 @@ static int tcpstate_nl_listener_dumpit(struct sk_buff *skb,
 	return err;
 }
 
+/* ---- destinations ---- */
+
+static int tcpstate_nl_put_dest(struct sk_buff *skb,
+				const struct tcpstate_dest_view *v)
+{
+	if (v->key.family) {
+		if (nla_put_u8(skb, TCPSTATE_A_DEST_FAMILY, v->key.family) ||
+		    tcpstate_nl_put_addr(skb, TCPSTATE_A_DEST_ADDR,
+					 v->key.family, &v->key.addr) ||
+		    nla_put_be16(skb, TCPSTATE_A_DEST_PORT, v->key.port))
+			return -EMSGSIZE;
+	} else if (nla_put_flag(skb, TCPSTATE_A_DEST_OVERFLOW)) {
+		return -EMSGSIZE;
+	}
+	if (nla_put_u32(skb, TCPSTATE_A_DEST_FLOWS, v->flows) ||
+	    nla_put_u32(skb, TCPSTATE_A_DEST_TIME_WAIT, v->time_wait) ||
+	    nla_put_u32(skb, TCPSTATE_A_DEST_PEAK, v->peak) ||
+	    nla_put_u32(skb, TCPSTATE_A_DEST_PORTS, v->ports) ||
+	    nla_put_u8(skb, TCPSTATE_A_DEST_WARN, v->warn) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_DEST_WARNINGS, v->warnings,
+			      TCPSTATE_A_DEST_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int tcpstate_nl_dest_dump_one(struct sk_buff *skb,
+				     struct netlink_callback *cb,
+				     struct tcpstate_dest *d,
+				     unsigned int ports)
+{
+	struct tcpstate_dest_view v;
+	void *hdr;
+
+	spin_lock_bh(&d->lock);
+	tcpstate_dest_read(d, ports, &v);
+	spin_unlock_bh(&d->lock);
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &tcpstate_nl_family, NLM_F_MULTI,
+			  TCPSTATE_CMD_DEST_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (tcpstate_nl_put_dest(skb, &v)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* As the listener dump: a walker kept between messages, overflow last. */
+static int tcpstate_nl_dest_dump_start(struct netlink_callback *cb)
+{
+	struct tcpstate_net *tn = tcpstate_nl_net(cb->skb);
+	struct tcpstate_nl_ldump *d;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	rhashtable_walk_enter(&tn->dests.table, &d->iter);
+	*(struct tcpstate_nl_ldump **)cb->ctx = d;
+	return 0;
+}
+
+static int tcpstate_nl_dest_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct tcpstate_net *tn = tcpstate_nl_net(cb->skb);
+	struct tcpstate_nl_ldump *d = tcpstate_nl_lctx(cb);
+	unsigned int ports = tcpstate_dest_ports(tn);
+	struct tcpstate_dest *dest;
+	int err = 0;
+
+	if (!d->done) {
+		tcpstate_walk_start(&d->iter);
+		for (dest = tcpstate_dest_walk(&d->iter, d->resumed); dest;
+		     dest = tcpstate_dest_walk(&d->iter, false)) {
+			err = tcpstate_nl_dest_dump_one(skb, cb, dest, ports);
+			if (err)
+				break;
+		}
+		rhashtable_walk_stop(&d->iter);
+		d->resumed = true;
+		d->done = !err;
+	}
+	if (!err && READ_ONCE(tn->dests.overflow.peak))
+		err = tcpstate_nl_dest_dump_one(skb, cb, &tn->dests.overflow,
+						ports);
+	if (err && skb->len)
+		return skb->len;
+	return err;
+}
+
 /* ---- stats ---- */
 
 static const u16 tcpstate_nl_stat_attr[TCPSTATE_STAT_NR] = {
@@ -964,6 +1058,8 @@ static const u16 tcpstate_nl_stat_attr[TCPSTATE_STAT_NR] = {
 	[TCPSTATE_STAT_STUCK_CLOSE_WAIT] = TCPSTATE_A_STATS_STUCK_CLOSE_WAIT,
 	[TCPSTATE_STAT_STUCK_FIN_WAIT_2] = TCPSTATE_A_STATS_STUCK_FIN_WAIT_2,
 	[TCPSTATE_STAT_STUCK_LAST_ACK] = TCPSTATE_A_STATS_STUCK_LAST_ACK,
+	[TCPSTATE_STAT_PORT_PRESSURE] = TCPSTATE_A_STATS_PORT_PRESSURE,
+	[TCPSTATE_STAT_DEST_OVERFLOW] = TCPSTATE_A_STATS_DESTINATION_OVERFLOW,
 };
 
 static int tcpstate_nl_put_endpoints(struct sk_buff *skb,
@@ -1000,7 +1096,9 @@ static int tcpstate_nl_put_stats(struct sk_buff *skb,
 	}
 	if (nla_put_u32(skb, TCPSTATE_A_STATS_FLOWS, atomic_read(&tn->nflows)) ||
 	    nla_put_u32(skb, TCPSTATE_A_STATS_LISTENERS,
-			tcpstate_listener_count(tn)))
+			tcpstate_listener_count(tn)) ||
+	    nla_put_u32(skb, TCPSTATE_A_STATS_DESTINATIONS,
+			tcpstate_dest_count(tn)))
 		return -EMSGSIZE;
 	return tcpstate_nl_put_endpoints(skb, tn);
 }
@@ -1066,6 +1164,11 @@ static const struct tcpstate_nl_setting tcpstate_nl_settings[] = {
 	TCPSTATE_NL_STUCK(CLOSE_WAIT),
 	TCPSTATE_NL_STUCK(FIN_WAIT_2),
 	TCPSTATE_NL_STUCK(LAST_ACK),
+	{ TCPSTATE_A_CONFIG_MAX_DESTINATIONS,
+	  offsetof(struct tcpstate_config, max_destinations), 1,
+	  TCPSTATE_DESTS_MAX, true },
+	{ TCPSTATE_A_CONFIG_PORT_PRESSURE_PCT,
+	  offsetof(struct tcpstate_config, port_pressure_pct), 0, 100, false },
 };
 
 static u32 *tcpstate_nl_setting(struct tcpstate_config *cfg,
@@ -1298,6 +1401,44 @@ static noinline void tcpstate_nl_flow_notify(struct tcpstate_net *tn,
 }
 
 /*
+ * A destination's port-pressure warning rose or fell (the GC): its
+ * figures, if anyone listens.
+ */
+void tcpstate_nl_dest_event(struct tcpstate_net *tn,
+			    const struct tcpstate_dest_view *v, u64 now)
+{
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+
+	if (!READ_ONCE(tcpstate_nl_ready) ||
+	    !genl_has_listeners(&tcpstate_nl_family, tn->net,
+				TCPSTATE_NLGRP_EVENTS))
+		return;
+	msg = tcpstate_nl_msg_new(TCPSTATE_NL_EVENT_SIZE, GFP_ATOMIC);
+	if (unlikely(!msg))
+		goto err_drop;
+	hdr = genlmsg_put(msg, 0, 0, &tcpstate_nl_family, 0,
+			  TCPSTATE_CMD_PORT_PRESSURE_NTF);
+	if (!hdr)
+		goto err_free;
+	if (nla_put_u64_64bit(msg, TCPSTATE_A_EVENT_TIME_NS, now,
+			      TCPSTATE_A_EVENT_PAD))
+		goto err_free;
+	nest = nla_nest_start(msg, TCPSTATE_A_EVENT_DEST);
+	if (!nest || tcpstate_nl_put_dest(msg, v))
+		goto err_free;
+	nla_nest_end(msg, nest);
+	tcpstate_nl_event_send(tn, msg, hdr);
+	return;
+
+err_free:
+	nlmsg_free(msg);
+err_drop:
+	tcpstate_stat_inc(tn, TCPSTATE_STAT_EVENTS_DROPPED);
+}
+
+/*
  * The GC found endpoint `d` (an fsm direction) of the flow stuck: the
  * whole flow, with the side and the state it is stuck in, if anyone
  * listens. Under the flow's lock.
@@ -1364,6 +1505,13 @@ static const struct genl_ops tcpstate_nl_ops[] = {
 		.cmd = TCPSTATE_CMD_LISTENER_GET,
 		.start = tcpstate_nl_listener_dump_start,
 		.dumpit = tcpstate_nl_listener_dumpit,
+		.done = tcpstate_nl_listener_dump_done,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = TCPSTATE_CMD_DEST_GET,
+		.start = tcpstate_nl_dest_dump_start,
+		.dumpit = tcpstate_nl_dest_dumpit,
 		.done = tcpstate_nl_listener_dump_done,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},

@@ -11,6 +11,7 @@
 
 struct tcpstate_net;
 struct tcpstate_flow;
+struct tcpstate_dest_view;
 
 int tcpstate_nl_init(void);
 void tcpstate_nl_uninit(void);
@@ -36,5 +37,8 @@ static inline void tcpstate_nl_flow_event(struct tcpstate_net *tn,
 void tcpstate_nl_stuck_event(struct tcpstate_net *tn,
 			     const struct tcpstate_flow *flow, unsigned int d,
 			     u64 now);
+
+void tcpstate_nl_dest_event(struct tcpstate_net *tn,
+			    const struct tcpstate_dest_view *v, u64 now);
 
 #endif /* _TCPSTATE_NETLINK_H */

@@ -45,6 +45,7 @@ static int tcpstate_stats_show(struct seq_file *seq, void *v)
 			   tcpstate_stat_read(tn, i));
 	seq_printf(seq, "flows %u\n", tcpstate_flow_count(tn));
 	seq_printf(seq, "listeners %u\n", tcpstate_listener_count(tn));
+	seq_printf(seq, "destinations %u\n", tcpstate_dest_count(tn));
 	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++) {
 		seq_puts(seq, "endpoints_");
 		tcpstate_seq_lower(seq, tcpstate_state_name(i));

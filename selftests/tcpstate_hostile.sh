@@ -493,6 +493,24 @@ print(" ".join(str(f["client_uid"] if f["client_uid"] is not None
 		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["client_uid"])')"
 }
 
+# A destination entry that cannot be made: its flows count on the
+# overflow entry, the failure counted.
+test_faults_dest_alloc()
+{
+	two_hosts
+	fail_function tcpstate_dest_alloc 1
+	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8616 --count 3 &
+	busywait 30000 listening "$b" 8616
+	ip netns exec "$a" python3 "$SELFTESTS/tcpgen.py" connect 10.0.1.2 8616 --count 3
+	wait
+	[ "$(tcpstate_stat "$a" alloc_failed)" -ge 3 ] || fail "not counted"
+	assert_eq "destination_overflow" 3 "$(tcpstate_stat "$a" destination_overflow)"
+	assert_eq "the overflow row" "True 3" "$(ts "$a" destinations -j |
+		python3 -c 'import json, sys
+print(" ".join(str(d["overflow"]) + " " + str(d["flows"])
+               for d in json.load(sys.stdin)))')"
+}
+
 # to_overflow_row PORT: three handshakes with a listener on PORT in b,
 # whose entry cannot be made: all counted on the overflow row.
 to_overflow_row()
@@ -628,6 +646,7 @@ TESTS=(
 	faults_listener_alloc test_faults_listener_alloc
 	faults_insert_refused test_faults_insert_refused
 	faults_owner_alloc test_faults_owner_alloc
+	faults_dest_alloc test_faults_dest_alloc
 	faults_netlink_alloc test_faults_netlink_alloc
 	faults_hook_register test_faults_hook_register
 )

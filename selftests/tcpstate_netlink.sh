@@ -671,6 +671,14 @@ test_stuck()
 	assert_eq "stuck at the listener" 3 "$(ts "$b" listeners -j | python3 -c '
 import json, sys
 print(sum(l["stuck"] for l in json.load(sys.stdin) if l["port"] == 8710))')"
+	# health: a warning, exit 1, the service named
+	ts "$b" health && fail "health: 0 with stuck endpoints"
+	assert_eq "health: exit status" 1 "$(ts "$b" health -j > "$TMPD/h"; echo $?)"
+	assert_eq "health: stuck by owner" "CLOSE_WAIT 3 4343 $rel/svc" "$(python3 -c '
+import json, sys
+for w in json.load(open(sys.argv[1])):
+    if w["kind"] == "stuck":
+        print(w["what"], w["endpoints"], w["uid"], w["cgroup"])' "$TMPD/h")"
 	# one that closes moves on: no longer stuck
 	ctl srv close s1
 	busywait 30000 wire_quiet "$a" "$b"
@@ -694,6 +702,82 @@ print(sum(l["stuck"] for l in json.load(sys.stdin) if l["port"] == 8710))')"
 	[ $? -eq 0 ] || fail "stuck events"
 }
 
+# dest_of NS PORT: "flows time_wait ports warn warnings" of the
+# destination 10.0.1.2:PORT in NS, or "none".
+dest_of()
+{
+	ts "$1" destinations -j | python3 -c '
+import json, sys
+d = [d for d in json.load(sys.stdin) if d["port"] == int(sys.argv[1])]
+print(" ".join(str(int(d[0][k])) for k in
+               ("flows", "time_wait", "ports", "warn", "warnings"))
+      if d else "none")' "$2"
+}
+
+# ss_dest NS PORT [STATE]: sockets of NS to 10.0.1.2:PORT (in STATE).
+ss_dest()
+{
+	ip netns exec "$1" ss -Htan state "${3:-all}" dst 10.0.1.2 \
+		dport = :"$2" | wc -l
+}
+
+# Port pressure: with 100 ephemeral ports, short connections to one
+# destination pile up in TIME_WAIT; the destination's flows and TIME_WAIT
+# equal ss's, its warning rises past port_pressure_pct (counted, announced)
+# and falls when TIME_WAIT ends (2*MSL). The server's side holds none.
+test_port_pressure()
+{
+	local mon err
+	two_hosts
+	TMPD=$(mktemp -d)
+	defer rm -rf "$TMPD"
+	ip netns exec "$a" sysctl -qw net.ipv4.ip_local_port_range="40000 40099"
+	run ts "$a" config set port_pressure_pct 50
+	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8720 --count 0 &
+	defer "kill $! 2> /dev/null"
+	busywait 30000 listening "$b" 8720
+	ip netns exec "$a" "$TCPSTATE" monitor -j > "$TMPD/mon" 2> "$TMPD/err" &
+	mon=$!
+	defer "kill $mon 2> /dev/null"
+	busywait 30000 grep -q "listening for events" "$TMPD/err"
+	ip netns exec "$a" python3 "$SELFTESTS/tcpgen.py" connect 10.0.1.2 8720 --count 20
+	busywait 30000 wire_quiet "$a" "$b"
+	assert_eq "20 of 100 ports" "20 20 100 0 0" "$(dest_of "$a" 8720)"
+	ip netns exec "$a" python3 "$SELFTESTS/tcpgen.py" connect 10.0.1.2 8720 --count 40
+	wait_eq 30000 1 tcpstate_stat "$a" port_pressure
+	busywait 30000 wire_quiet "$a" "$b"
+	assert_eq "ss: sockets to 10.0.1.2:8720" 60 "$(ss_dest "$a" 8720)"
+	assert_eq "ss: in TIME_WAIT" 60 "$(ss_dest "$a" 8720 time-wait)"
+	assert_eq "60 of 100 ports, warned" "60 60 100 1 1" "$(dest_of "$a" 8720)"
+	assert_eq "no destination at the server" none "$(dest_of "$b" 8720)"
+	ts "$a" destinations
+	assert_eq "health: exit status" 1 "$(ts "$a" health -j > "$TMPD/h"; echo $?)"
+	assert_eq "health: port pressure" "port_pressure 10.0.1.2:8720" \
+		"$(python3 -c '
+import json, sys
+for w in json.load(open(sys.argv[1])):
+    print(w["kind"], w["what"])' "$TMPD/h")"
+	# TIME_WAIT ends after 60 s: the ports are free, the warning falls
+	wait_eq $((90000 * WAIT_SCALE)) 0 ss_dest "$a" 8720
+	wait_eq 30000 "0 0 100 0 1" dest_of "$a" 8720
+	ts "$a" health || fail "health: warnings after the pressure fell"
+	kill "$mon"
+	wait "$mon" 2> /dev/null || true
+	assert_eq "port-pressure events" "True 60 False" "$(python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+ev = [e for e in ev if e["event"] == "port_pressure" and e["port"] == 8720]
+print(ev[0]["warn"], ev[0]["flows"], ev[1]["warn"], end="")
+print("" if len(ev) == 2 else " and %d more" % (len(ev) - 2))' "$TMPD/mon")"
+	# bad input
+	ts "$a" destinations -n 0 2> /dev/null && fail "-n 0 accepted"
+	err=$(ts "$a" config set port_pressure_pct 101 2>&1) &&
+		fail "port_pressure_pct 101 accepted"
+	echo "$err"
+	assert_eq "port_pressure_pct unchanged" 50 "$(ts "$a" config get -j |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["port_pressure_pct"])')"
+}
+
 TESTS=(
 	spec_matches_header test_spec_matches_header
 	cli_equals_procfs test_cli_equals_procfs
@@ -701,6 +785,7 @@ TESTS=(
 	listener_queues test_listener_queues
 	owners test_owners
 	stuck test_stuck
+	port_pressure test_port_pressure
 	filters test_filters
 	monitor_transitions test_monitor_transitions
 	bad_input test_bad_input

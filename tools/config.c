@@ -36,6 +36,8 @@ static const struct {
 	{ TCPSTATE_A_CONFIG_STUCK_CLOSE_WAIT, "stuck_close_wait_ms" },
 	{ TCPSTATE_A_CONFIG_STUCK_FIN_WAIT_2, "stuck_fin_wait_2_ms" },
 	{ TCPSTATE_A_CONFIG_STUCK_LAST_ACK, "stuck_last_ack_ms" },
+	{ TCPSTATE_A_CONFIG_MAX_DESTINATIONS, "max_destinations" },
+	{ TCPSTATE_A_CONFIG_PORT_PRESSURE_PCT, "port_pressure_pct" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

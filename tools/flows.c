@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 
 #include "cgroup.h"
+#include "dump.h"
 #include "flow.h"
 #include "nl.h"
 #include "tcpstate.h"
@@ -429,6 +430,21 @@ static int dump_flows(struct nl *nl, const struct filter *f,
 	fprintf(stderr, "%s: the flow table kept changing during the dump; "
 		"some flows may be listed twice or missing\n", prog);
 	return 0;
+}
+
+int ts_stuck_flows_dump(struct nl *nl, struct ts_flow **v, size_t *n)
+{
+	struct filter f = { .stuck = true };
+	struct flows fl = { 0 };
+	int i, err;
+
+	for (i = 0; i < 3; i++)
+		f.port[i] = -1;
+	f.uid = -1;
+	err = dump_flows(nl, &f, &fl);
+	*v = fl.v;
+	*n = err ? 0 : fl.n;
+	return err;
 }
 
 int cmd_flows(int argc, char *argv[])

@@ -13,33 +13,17 @@
 #include <sys/socket.h>
 
 #include "cgroup.h"
+#include "dump.h"
 #include "flow.h"
 #include "nl.h"
 #include "tcpstate.h"
 
-#define HS_HIST 24
-
-struct listener {
-	int family;		/* 0: the overflow entry */
-	uint8_t addr[16];
-	uint16_t port;
-	bool local;		/* a socket of this namespace: queues known */
-	bool owned;		/* uid and cgroup known */
-	uint64_t v[TCPSTATE_A_LISTENER_MAX + 1];	/* by attribute */
-	uint32_t hist[HS_HIST];
-};
-
-struct listeners {
-	struct listener *v;
-	size_t n;
-};
-
 static int listener_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[TCPSTATE_A_LISTENER_MAX + 1] = { NULL };
-	struct listeners *ls = data;
+	struct ts_listeners *ls = data;
 	const struct nlattr *a;
-	struct listener *l;
+	struct ts_listener *l;
 	size_t len, h = 0;
 	int i;
 
@@ -62,14 +46,20 @@ static int listener_cb(const struct nlmsghdr *nlh, void *data)
 		l->v[i] = nl_u64(tb[i]);
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
 		if (mnl_attr_get_type(a) == TCPSTATE_A_LISTENER_HANDSHAKE_US_LOG2 &&
-		    h < HS_HIST)
+		    h < TS_HS_HIST)
 			l->hist[h++] = mnl_attr_get_u32(a);
 	return MNL_CB_OK;
 }
 
+int ts_listeners_dump(struct nl *nl, struct ts_listeners *ls)
+{
+	return nl_talk(nl, nl_request(nl, TCPSTATE_CMD_LISTENER_GET,
+				      NLM_F_DUMP), listener_cb, ls);
+}
+
 static int listener_cmp(const void *a, const void *b)
 {
-	const struct listener *x = a, *y = b;
+	const struct ts_listener *x = a, *y = b;
 	int r;
 
 	if (x->family != y->family)	/* the overflow entry last */
@@ -112,7 +102,7 @@ static const struct {
 };
 
 /* The listening socket's owner: "uid:cgroup" in text, "-" if unknown. */
-static void print_owner(struct ts_out *o, const struct listener *l)
+static void print_owner(struct ts_out *o, const struct ts_listener *l)
 {
 	uint64_t cg = l->v[TCPSTATE_A_LISTENER_CGROUP];
 	const char *path;
@@ -141,7 +131,7 @@ static void print_owner(struct ts_out *o, const struct listener *l)
 	out_u64(o, OUT_JSON, "cgroup_id", NULL, cg);
 }
 
-static void print_listener(struct ts_out *o, const struct listener *l)
+static void print_listener(struct ts_out *o, const struct ts_listener *l)
 {
 	char addr[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 8];
 	size_t i;
@@ -176,15 +166,15 @@ static void print_listener(struct ts_out *o, const struct listener *l)
 	out_bool(o, OUT_ANY, "flood", "Flood", l->v[TCPSTATE_A_LISTENER_FLOOD]);
 	print_owner(o, l);
 	out_array_begin(o, OUT_JSON, "handshake_us_log2", NULL);
-	for (i = 0; i < HS_HIST; i++)
+	for (i = 0; i < TS_HS_HIST; i++)
 		out_u64(o, OUT_JSON, NULL, NULL, l->hist[i]);
 	out_array_end(o, OUT_JSON, NULL);
 	out_obj_end(o);
 }
 
-static int print_listeners(struct listeners *ls, bool json, bool pretty)
+static int print_listeners(struct ts_listeners *ls, bool json, bool pretty)
 {
-	static const struct listener blank = { .family = AF_INET };
+	static const struct ts_listener blank = { .family = AF_INET };
 	struct ts_out *o = out_new(stdout, json, pretty);
 	size_t i;
 
@@ -211,7 +201,7 @@ int cmd_listeners(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct listeners ls = { 0 };
+	struct ts_listeners ls = { 0 };
 	bool json = false, pretty = false;
 	struct nl nl;
 	int c, err;
@@ -229,8 +219,7 @@ int cmd_listeners(int argc, char *argv[])
 	}
 	if (nl_open(&nl))
 		return EXIT_ERR;
-	err = nl_talk(&nl, nl_request(&nl, TCPSTATE_CMD_LISTENER_GET,
-				      NLM_F_DUMP), listener_cb, &ls);
+	err = ts_listeners_dump(&nl, &ls);
 	if (err) {
 		nl_perror(&nl, "listeners", err);
 		nl_close(&nl);

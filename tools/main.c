@@ -18,6 +18,8 @@ static const struct {
 	{ "flows", cmd_flows, "the flows of this namespace (filters as in ss)" },
 	{ "show", cmd_flows, "the same as flows" },
 	{ "listeners", cmd_listeners, "half-open queues and handshakes per listener" },
+	{ "destinations", cmd_destinations, "remote destinations by ephemeral ports held" },
+	{ "health", cmd_health, "what is wrong now: floods, full queues, stuck, ports" },
 	{ "monitor", cmd_monitor, "state transitions and ended flows, live" },
 	{ "config", cmd_config, "show or change this namespace's settings" },
 	{ "flush", cmd_flush, "end and forget every flow of this namespace" },

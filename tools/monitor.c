@@ -121,6 +121,62 @@ static void print_json(const struct monitor *m, uint8_t cmd, uint64_t t,
 	out_free(o);
 }
 
+/* A destination's port-pressure warning rose or fell. */
+static int pressure_cb(const struct nlmsghdr *nlh, struct monitor *m)
+{
+	const struct nlattr *tb[TCPSTATE_A_EVENT_MAX + 1] = { NULL };
+	const struct nlattr *dt[TCPSTATE_A_DEST_MAX + 1] = { NULL };
+	char addr[INET6_ADDRSTRLEN] = "?";
+	const struct nlattr *a;
+	struct ts_out *o;
+	uint64_t t, flows, tw, ports, warn;
+	int family;
+
+	nl_parse(nlh, tb, TCPSTATE_A_EVENT_MAX);
+	if (tb[TCPSTATE_A_EVENT_DEST])
+		nl_parse_nested(tb[TCPSTATE_A_EVENT_DEST], dt,
+				TCPSTATE_A_DEST_MAX);
+	t = nl_u64(tb[TCPSTATE_A_EVENT_TIME_NS]);
+	family = nl_u64(dt[TCPSTATE_A_DEST_FAMILY]);
+	a = dt[TCPSTATE_A_DEST_ADDR];
+	if (a && family)
+		inet_ntop(family, mnl_attr_get_payload(a), addr, sizeof(addr));
+	flows = nl_u64(dt[TCPSTATE_A_DEST_FLOWS]);
+	tw = nl_u64(dt[TCPSTATE_A_DEST_TIME_WAIT]);
+	ports = nl_u64(dt[TCPSTATE_A_DEST_PORTS]);
+	warn = nl_u64(dt[TCPSTATE_A_DEST_WARN]);
+	if (!m->json) {
+		printf("%" PRIu64 ".%06" PRIu64 " %-10s %s %s%s%s:%u %s flows %"
+		       PRIu64 " time_wait %" PRIu64 " of %" PRIu64 " ports\n",
+		       t / 1000000000, t / 1000 % 1000000, "pressure",
+		       ts_family_name(family), family == AF_INET6 ? "[" : "",
+		       addr, family == AF_INET6 ? "]" : "",
+		       ntohs(nl_u64(dt[TCPSTATE_A_DEST_PORT])),
+		       warn ? "up" : "down", flows, tw, ports);
+	} else {
+		o = out_new(stdout, true, m->pretty);
+		if (!o)
+			return MNL_CB_ERROR;
+		out_obj_begin(o, NULL);
+		out_str(o, OUT_JSON, "event", NULL, "port_pressure");
+		out_u64(o, OUT_JSON, "time_ns", NULL, t);
+		out_str(o, OUT_JSON, "family", NULL, ts_family_name(family));
+		out_str(o, OUT_JSON, "addr", NULL, addr);
+		out_u64(o, OUT_JSON, "port", NULL,
+			ntohs(nl_u64(dt[TCPSTATE_A_DEST_PORT])));
+		out_bool(o, OUT_JSON, "warn", NULL, warn);
+		out_u64(o, OUT_JSON, "flows", NULL, flows);
+		out_u64(o, OUT_JSON, "time_wait", NULL, tw);
+		out_u64(o, OUT_JSON, "ports", NULL, ports);
+		out_obj_end(o);
+		out_free(o);
+	}
+	fflush(stdout);
+	if (m->count > 0 && --m->count == 0)
+		return MNL_CB_STOP;
+	return MNL_CB_OK;
+}
+
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[TCPSTATE_A_EVENT_MAX + 1] = { NULL };
@@ -130,6 +186,8 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	struct ts_flow f;
 	uint64_t t;
 
+	if (g->cmd == TCPSTATE_CMD_PORT_PRESSURE_NTF)
+		return pressure_cb(nlh, m);
 	if (g->cmd != TCPSTATE_CMD_TRANSITION_NTF &&
 	    g->cmd != TCPSTATE_CMD_FLOW_END_NTF &&
 	    g->cmd != TCPSTATE_CMD_STUCK_NTF)

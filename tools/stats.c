@@ -55,6 +55,8 @@ static const struct {
 	{ TCPSTATE_A_STATS_STUCK_CLOSE_WAIT, "stuck_close_wait", "endpoints found stuck in CLOSE_WAIT (stuck_close_wait_ms)" },
 	{ TCPSTATE_A_STATS_STUCK_FIN_WAIT_2, "stuck_fin_wait_2", "endpoints found stuck in FIN_WAIT_2 (stuck_fin_wait_2_ms)" },
 	{ TCPSTATE_A_STATS_STUCK_LAST_ACK, "stuck_last_ack", "endpoints found stuck in LAST_ACK (stuck_last_ack_ms)" },
+	{ TCPSTATE_A_STATS_PORT_PRESSURE, "port_pressure", "times a destination's port-pressure warning rose" },
+	{ TCPSTATE_A_STATS_DESTINATION_OVERFLOW, "destination_overflow", "flows counted on the overflow destination: table full" },
 };
 
 static const struct {
@@ -64,6 +66,7 @@ static const struct {
 } gauges[] = {
 	{ TCPSTATE_A_STATS_FLOWS, "flows", "flows in the table" },
 	{ TCPSTATE_A_STATS_LISTENERS, "listeners", "listeners in the table" },
+	{ TCPSTATE_A_STATS_DESTINATIONS, "destinations", "remote destinations in the table" },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
