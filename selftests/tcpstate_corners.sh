@@ -243,11 +243,24 @@ test_accept_queue_full_syns_dropped()
 	check_snapshot
 	assert_eq "accept queue (ss -lnt Recv-Q)" 2 \
 		"$(listener_field "$b" $SP accept_queue)"
+	health_has "$b" "accept_queue_full $SA:$SP" ||
+		fail "health: the full accept queue not reported"
 	ctl srv accept s1 l
 	ctl srv accept s2 l
 	check_snapshot
 	assert_eq "accept queue once accepted" 0 \
 		"$(listener_field "$b" $SP accept_queue)"
+	! health_has "$b" "accept_queue_full $SA:$SP" ||
+		fail "health: an accept queue reported full once empty"
+}
+
+# health_has NS "KIND WHAT": `health -j` in NS has that warning.
+health_has()
+{
+	ip netns exec "$1" "$SELFTESTS/../tools/tcpstate" health -j |
+		python3 -c 'import json, sys
+print("\n".join(w["kind"] + " " + w["what"] for w in json.load(sys.stdin)))' |
+		grep -qx "$2"
 }
 
 # The same seen from a router in the middle: no socket to ask, the SYNs

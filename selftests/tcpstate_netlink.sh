@@ -774,6 +774,12 @@ print("" if len(ev) == 2 else " and %d more" % (len(ev) - 2))' "$TMPD/mon")"
 	err=$(ts "$a" config set port_pressure_pct 101 2>&1) &&
 		fail "port_pressure_pct 101 accepted"
 	echo "$err"
+	err=$(ts "$a" config set stuck_close_wait_ms 2592000001 2>&1) &&
+		fail "stuck_close_wait_ms 2592000001 accepted"
+	echo "$err"
+	err=0
+	ts "$a" health -x 2> /dev/null || err=$?
+	assert_eq "health: a bad option" 2 "$err"
 	assert_eq "port_pressure_pct unchanged" 50 "$(ts "$a" config get -j |
 		python3 -c 'import json, sys; print(json.load(sys.stdin)["port_pressure_pct"])')"
 }

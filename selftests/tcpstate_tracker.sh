@@ -235,6 +235,15 @@ synack_rtx_stable()
 	[ "$RTX_NSTAT" = "$(nstat_abs "$1" TcpExtTCPSynRetrans)" ]
 }
 
+# health_kinds NS: "KIND WHAT COOKIES_SENT" of each warning of `health`.
+health_kinds()
+{
+	ip netns exec "$1" "$SELFTESTS/../tools/tcpstate" health -j |
+		python3 -c 'import json, sys
+for w in json.load(sys.stdin):
+    print(w["kind"], w["what"], w.get("cookies_sent", "-"))'
+}
+
 # The client's final ACKs are dropped as they leave it: the server holds
 # N handshakes half-open, retransmitting SYN-ACKs, until the drop is lifted.
 test_half_open()
@@ -257,6 +266,8 @@ test_half_open()
 		"$(listener_field "$b" 8008 half_open)"
 	assert_eq "flood flag at $n half-open (threshold 6)" 1 \
 		"$(listener_field "$b" 8008 flood)"
+	health_kinds "$b" | grep -qx "syn_flood 10.0.1.2:8008 0" ||
+		fail "health: no SYN flood without cookies at 10.0.1.2:8008"
 	wait_ge 20000 $n nstat_abs "$b" TcpExtTCPSynRetrans
 	# both read between two retransmission rounds
 	busywait 20000 synack_rtx_stable "$b"
@@ -273,6 +284,7 @@ test_half_open()
 	assert_eq "half_open_peak" $n "$(listener_field "$b" 8008 half_open_peak)"
 	wait_eq 5000 0 listener_field "$b" 8008 flood
 	assert_eq "times the flood flag rose" 1 "$(listener_field "$b" 8008 floods)"
+	! health_kinds "$b" | grep -q syn_flood || fail "health: a flood after it"
 }
 
 # opened NS: connections NS opened that did not fail (the client's view).

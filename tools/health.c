@@ -73,7 +73,7 @@ static void check_listener(struct health *h, const struct ts_listener *l)
 			v[TCPSTATE_A_LISTENER_COOKIES_SENT]);
 		out_obj_end(h->o);
 	}
-	if (l->local && v[TCPSTATE_A_LISTENER_ACCEPT_QUEUE] >=
+	if (l->local && v[TCPSTATE_A_LISTENER_ACCEPT_QUEUE] >
 			v[TCPSTATE_A_LISTENER_ACCEPT_QUEUE_MAX]) {
 		snprintf(text, sizeof(text), "accept queue full at %s: %" PRIu64
 			 " of %" PRIu64 " waiting for accept(), %" PRIu64
