@@ -763,11 +763,13 @@ for w in json.load(open(sys.argv[1])):
 	ts "$a" health || fail "health: warnings after the pressure fell"
 	kill "$mon"
 	wait "$mon" 2> /dev/null || true
-	assert_eq "port-pressure events" "True 60 False" "$(python3 -c '
+	# up once the GC saw 50 of 100 or more (the connections go on
+	# meanwhile), down once
+	assert_eq "port-pressure events" "True True False" "$(python3 -c '
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
 ev = [e for e in ev if e["event"] == "port_pressure" and e["port"] == 8720]
-print(ev[0]["warn"], ev[0]["flows"], ev[1]["warn"], end="")
+print(ev[0]["warn"], 50 <= ev[0]["flows"] <= 60, ev[1]["warn"], end="")
 print("" if len(ev) == 2 else " and %d more" % (len(ev) - 2))' "$TMPD/mon")"
 	# bad input
 	ts "$a" destinations -n 0 2> /dev/null && fail "-n 0 accepted"
