@@ -184,7 +184,7 @@ enum tcpstate_bench_stage {
 #ifdef TCPSTATE_BENCH_STAGE
 #define tcpstate_bench_stop(stage)	(TCPSTATE_BENCH_STAGE == (stage))
 #else
-#define tcpstate_bench_stop(stage)	false
+#define tcpstate_bench_stop(stage)	((void)(stage), false)
 #endif
 
 /*

@@ -188,6 +188,11 @@ void tcpstate_dest_move(struct tcpstate_net *tn, struct tcpstate_flow *flow,
 	struct tcpstate_dest *d = flow->ext->dest;
 
 	lockdep_assert_held(&flow->lock);
+	/* only TIME_WAIT and the end change what a destination counts */
+	if (old_state != TCPSTATE_S_TIME_WAIT &&
+	    new_state != TCPSTATE_S_TIME_WAIT &&
+	    new_state != TCPSTATE_S_CLOSED && new_state != TCPSTATE_S_NONE)
+		return;
 	spin_lock_bh(&d->lock);
 	if (old_state == TCPSTATE_S_TIME_WAIT)
 		d->time_wait--;

@@ -279,16 +279,30 @@ void tcpstate_listener_syn(struct tcpstate_net *tn,
 	spin_unlock_bh(&l->lock);
 }
 
-/* The histogram bucket of the flow's handshake time, or -1 if unknown. */
-static int tcpstate_listener_hs_bucket(const struct tcpstate_fsm *fsm)
+/*
+ * Count the flow's handshake time (SYN to handshake done) in the
+ * listener's histogram and sum, or take it back (add false).
+ */
+static void tcpstate_listener_hs_time(struct tcpstate_listener *l,
+				      const struct tcpstate_fsm *fsm, bool add)
 {
 	u64 t0 = tcpstate_fsm_time(fsm, TCPSTATE_TS_SYN);
 	u64 t1 = tcpstate_fsm_time(fsm, TCPSTATE_TS_ESTABLISHED);
+	unsigned int b;
+	u64 us;
 
+	lockdep_assert_held(&l->lock);
 	if (!t0 || t1 <= t0)
-		return -1;
-	return min_t(u32, ilog2((t1 - t0) / NSEC_PER_USEC | 1),
-		     TCPSTATE_HS_HIST - 1);
+		return;
+	us = div_u64(t1 - t0, NSEC_PER_USEC);
+	b = min_t(u32, ilog2(us | 1), TCPSTATE_HS_HIST - 1);
+	if (add) {
+		WRITE_ONCE(l->hs_hist[b], l->hs_hist[b] + 1);
+		WRITE_ONCE(l->hs_sum_us, l->hs_sum_us + us);
+	} else if (l->hs_hist[b]) {
+		WRITE_ONCE(l->hs_hist[b], l->hs_hist[b] - 1);
+		WRITE_ONCE(l->hs_sum_us, l->hs_sum_us - min(us, l->hs_sum_us));
+	}
 }
 
 static bool tcpstate_server_synced(const struct tcpstate_flow *flow)
@@ -303,13 +317,10 @@ static void tcpstate_listener_done(struct tcpstate_listener *l,
 				   const struct tcpstate_flow *flow)
 {
 	const struct tcpstate_fsm *fsm = &flow->fsm;
-	int b;
 
 	if (!flow->dead && tcpstate_server_synced(flow)) {
 		WRITE_ONCE(l->handshakes, l->handshakes + 1);
-		b = tcpstate_listener_hs_bucket(fsm);
-		if (b >= 0)
-			WRITE_ONCE(l->hs_hist[b], l->hs_hist[b] + 1);
+		tcpstate_listener_hs_time(l, fsm, true);
 	} else if (fsm->close_reason == TCPSTATE_CLOSE_RST_CLIENT ||
 		   fsm->close_reason == TCPSTATE_CLOSE_RST_SERVER ||
 		   fsm->close_reason == TCPSTATE_CLOSE_REFUSED) {
@@ -331,7 +342,6 @@ static void tcpstate_listener_undo(struct tcpstate_net *tn,
 	struct tcpstate_listener *l;
 	struct tcpstate_lkey k;
 	__be16 cport, sport;
-	int b;
 
 	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
 	tcpstate_lkey_of(&k, flow->key.family, saddr, sport);
@@ -341,9 +351,7 @@ static void tcpstate_listener_undo(struct tcpstate_net *tn,
 	spin_lock_bh(&l->lock);
 	if (!l->dead && l->handshakes) {
 		WRITE_ONCE(l->handshakes, l->handshakes - 1);
-		b = tcpstate_listener_hs_bucket(&flow->fsm);
-		if (b >= 0 && l->hs_hist[b])
-			WRITE_ONCE(l->hs_hist[b], l->hs_hist[b] - 1);
+		tcpstate_listener_hs_time(l, &flow->fsm, false);
 		if (!half_open)
 			WRITE_ONCE(l->resets, l->resets + 1);
 	}
@@ -413,8 +421,6 @@ static void tcpstate_listener_cookie(struct tcpstate_net *tn,
 				     struct tcpstate_flow *flow,
 				     unsigned long events, u64 now)
 {
-	int b;
-
 	lockdep_assert_held(&l->lock);
 	if (events & TCPSTATE_EV_COOKIE) {
 		tcpstate_listener_tick(l, now);
@@ -425,9 +431,7 @@ static void tcpstate_listener_cookie(struct tcpstate_net *tn,
 	if (events & TCPSTATE_EV_COOKIE_OK) {
 		WRITE_ONCE(l->cookies_recv, l->cookies_recv + 1);
 		WRITE_ONCE(l->handshakes, l->handshakes + 1);
-		b = tcpstate_listener_hs_bucket(&flow->fsm);
-		if (b >= 0)
-			WRITE_ONCE(l->hs_hist[b], l->hs_hist[b] + 1);
+		tcpstate_listener_hs_time(l, &flow->fsm, true);
 	}
 }
 

@@ -53,6 +53,7 @@ struct tcpstate_listener {
 	struct tcpstate_owner owner;	/* a local listener's, once seen */
 	u64 stuck;		/* endpoints of its flows found stuck */
 	u32 hs_hist[TCPSTATE_HS_HIST];	/* SYN to handshake done, log2 us */
+	u64 hs_sum_us;		/* the handshakes in hs_hist, in total */
 	struct rcu_head rcu;
 };
 

@@ -831,6 +831,9 @@ static int tcpstate_nl_put_listener(struct sk_buff *skb, struct net *net,
 			      TCPSTATE_A_LISTENER_PAD) ||
 	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_STUCK,
 			      READ_ONCE(l->stuck), TCPSTATE_A_LISTENER_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATE_A_LISTENER_HANDSHAKE_US_SUM,
+			      READ_ONCE(l->hs_sum_us),
+			      TCPSTATE_A_LISTENER_PAD) ||
 	    tcpstate_nl_put_local(skb, net, l))
 		return -EMSGSIZE;
 	for (i = 0; i < TCPSTATE_HS_HIST; i++)

@@ -41,7 +41,7 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	libmnl-dev libpcap-dev
 	iproute2 ethtool socat iperf3 python3 python3-scapy python3-yaml tcpdump conntrack nftables
-	dkms
+	dkms prometheus
 )
 # A kernel asked for by version (for example one from bookworm-backports).
 if [ -n "$kver" ] && [ ! -d "/lib/modules/$kver/build" ]; then

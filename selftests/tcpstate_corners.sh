@@ -243,6 +243,7 @@ test_accept_queue_full_syns_dropped()
 	check_snapshot
 	assert_eq "accept queue (ss -lnt Recv-Q)" 2 \
 		"$(listener_field "$b" $SP accept_queue)"
+	prom_agrees "$b"
 	health_has "$b" "accept_queue_full $SA:$SP" ||
 		fail "health: the full accept queue not reported"
 	ctl srv accept s1 l
@@ -375,6 +376,7 @@ check_cookies()
 	assert_eq "listener handshakes (nstat TcpPassiveOpens)" \
 		"$(nstat_abs "$b" TcpPassiveOpens)" \
 		"$(listener_or_0 "$b" $SP handshakes)"
+	prom_agrees "$b"
 }
 
 # tcp_syncookies=2: every SYN-ACK is a cookie; the server holds nothing

@@ -83,11 +83,10 @@ test_netns_churn()
 	# all 200 namespaces are gone, and everything they held with them
 	busywait 60000 namespaces_at_most "$before"
 	echo "  namespaces: $before before, $(tcpstate_object namespaces) after"
-	busywait 30000 objects_in_tables
-	assert_eq "flow objects" "$(tcpstate_object flows)" \
-		"$(tcpstate_object flow_objects)"
-	assert_eq "listener objects" "$(tcpstate_object listeners)" \
-		"$(tcpstate_object listener_objects)"
+	# one read of the objects file: two reads would race idle listeners
+	# of the surviving namespaces ageing out in between
+	busywait 30000 objects_in_tables ||
+		fail "objects outside tables: $(tr '\n' ' ' < "$TCPSTATE_OBJECTS")"
 	kernel_clean
 }
 

@@ -185,7 +185,7 @@ print(len({(f["src"], f["sport"]) for f in json.load(sys.stdin)}))')
 # none and the host's count is back where it was.
 test_memory_back_to_baseline()
 {
-	local base lbase
+	local base lbase n
 	base=$(tcpstate_object flow_objects)
 	lbase=$(tcpstate_object listener_objects)
 	two_hosts
@@ -197,7 +197,9 @@ test_memory_back_to_baseline()
 	wait_eq $((60000 * WAIT_SCALE)) 0 tcpstate_stat "$a" flows
 	wait_eq $((60000 * WAIT_SCALE)) 0 tcpstate_stat "$b" flows
 	wait_eq 30000 "$base" tcpstate_object flow_objects
-	assert_eq "listener objects" "$lbase" "$(tcpstate_object listener_objects)"
+	# no listener object was made (idle ones elsewhere may age out)
+	n=$(tcpstate_object listener_objects)
+	[ "$n" -le "$lbase" ] || fail "listener objects: $lbase before, $n after"
 }
 
 # as_user CMD...: CMD as nobody in a user and network namespace of its own.

@@ -152,6 +152,7 @@ for l in json.load(sys.stdin):
         print(l["accept_queue"], l["accept_queue_max"], l["syn_queue"])')
 	assert_eq "8104: accept queue, its limit, SYN queue (ss)" "$want" "$got"
 	assert_eq "8104: SYN queue" 5 "${got##* }"
+	prom_agrees "$b"
 }
 
 test_json_keys()
@@ -750,6 +751,7 @@ test_port_pressure()
 	assert_eq "ss: in TIME_WAIT" 60 "$(ss_dest "$a" 8720 time-wait)"
 	assert_eq "60 of 100 ports, warned" "60 60 100 1 1" "$(dest_of "$a" 8720)"
 	assert_eq "no destination at the server" none "$(dest_of "$b" 8720)"
+	prom_agrees "$a" --destinations
 	ts "$a" destinations
 	assert_eq "health: exit status" 1 "$(ts "$a" health -j > "$TMPD/h"; echo $?)"
 	assert_eq "health: port pressure" "port_pressure 10.0.1.2:8720" \

@@ -169,6 +169,8 @@ static void print_listener(struct ts_out *o, const struct ts_listener *l)
 	for (i = 0; i < TS_HS_HIST; i++)
 		out_u64(o, OUT_JSON, NULL, NULL, l->hist[i]);
 	out_array_end(o, OUT_JSON, NULL);
+	out_u64(o, OUT_JSON, "handshake_us_sum", NULL,
+		l->v[TCPSTATE_A_LISTENER_HANDSHAKE_US_SUM]);
 	out_obj_end(o);
 }
 

@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstate stats [-j] [-p] [--prometheus]: the module's counters for this
- * namespace, over netlink; the names are those of /proc/net/tcpstate/stats.
+ * tcpstate stats [-j] [-p] [--prometheus [--destinations]]: the module's
+ * counters for this namespace, over netlink; the names are those of
+ * /proc/net/tcpstate/stats. In the Prometheus format the listener table
+ * follows, and with --destinations the destination table.
  */
 #include <ctype.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "dump.h"
 #include "flow.h"
 #include "nl.h"
+#include "prom.h"
 #include "tcpstate.h"
+
+#define USAGE "Usage: %s stats [-j] [-p] [--prometheus [--destinations]]\n"
 
 /* Each counter: its attribute, name, and Prometheus help. */
 static const struct {
@@ -175,16 +182,45 @@ static int print_stats(const struct stats *st, bool json, bool pretty)
 	return out_free(o);
 }
 
+/* The tables the Prometheus output adds; 0 or -errno, reported. */
+static int prom_tables(struct nl *nl, bool dests)
+{
+	struct ts_listeners ls = { NULL, 0 };
+	struct ts_dests ds = { NULL, 0 };
+	int err;
+
+	err = ts_listeners_dump(nl, &ls);
+	if (err) {
+		nl_perror(nl, "listeners", err);
+		goto out;
+	}
+	if (dests) {
+		err = ts_dests_dump(nl, &ds);
+		if (err) {
+			nl_perror(nl, "destinations", err);
+			goto out;
+		}
+	}
+	ts_prom_listeners(stdout, &ls);
+	if (dests)
+		ts_prom_dests(stdout, &ds);
+out:
+	free(ds.v);
+	free(ls.v);
+	return err;
+}
+
 int cmd_stats(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "prometheus", no_argument, NULL, 'P' },
+		{ "destinations", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = false, pretty = false, prom = false;
+	bool json = false, pretty = false, prom = false, dests = false;
 	struct stats st;
 	struct nl nl;
 	int c, err;
@@ -197,15 +233,20 @@ int cmd_stats(int argc, char *argv[])
 		case 'P':
 			prom = true;
 			break;
+		case 'D':
+			dests = true;
+			break;
 		default:
-			fprintf(c == 'h' ? stdout : stderr,
-				"Usage: %s stats [-j] [-p] [--prometheus]\n",
-				prog);
+			fprintf(c == 'h' ? stdout : stderr, USAGE, prog);
 			return c == 'h' ? EXIT_OK : EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "Usage: %s stats [-j] [-p] [--prometheus]\n",
+		fprintf(stderr, USAGE, prog);
+		return EXIT_USAGE;
+	}
+	if (dests && !prom) {
+		fprintf(stderr, "%s stats: --destinations goes with --prometheus\n",
 			prog);
 		return EXIT_USAGE;
 	}
@@ -218,10 +259,14 @@ int cmd_stats(int argc, char *argv[])
 		nl_close(&nl);
 		return EXIT_ERR;
 	}
-	nl_close(&nl);
-	if (prom)
+	if (prom) {
 		print_prometheus(&st);
-	else if (print_stats(&st, json, pretty))
+		err = prom_tables(&nl, dests);
+	} else {
+		err = print_stats(&st, json, pretty);
+	}
+	nl_close(&nl);
+	if (err)
 		return EXIT_ERR;
 	return fflush(stdout) ? EXIT_ERR : EXIT_OK;
 }

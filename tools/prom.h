@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The listener and destination tables in the Prometheus text format. */
+#ifndef TCPSTATE_PROM_H
+#define TCPSTATE_PROM_H
+
+#include <stdio.h>
+
+#include "dump.h"
+
+void ts_prom_listeners(FILE *f, const struct ts_listeners *ls);
+void ts_prom_dests(FILE *f, const struct ts_dests *ds);
+
+#endif
