@@ -33,7 +33,7 @@ CHECKPATCH_DIR = build/checkpatch
 PREFIX ?= /usr/local
 VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
-.PHONY: FORCE all deps kernel module tools check check-debug demo fuzz bench bench-stages bench-tools bench-fsm sparse \
+.PHONY: FORCE all deps kernel module tools check check-debug ynl demo fuzz bench bench-stages bench-tools bench-fsm sparse \
 	checkpatch install dkms-install clean
 
 all: module tools
@@ -84,11 +84,25 @@ build/%: selftests/%.c
 	@mkdir -p build
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $<
 
+# The kernel's ynl and its schemas, from Debian's linux-source-6.12, for
+# the tests that drive the module with it (never part of the repository).
+YNL_SRC = /usr/src/linux-source-6.12.tar.xz
+YNL = build/ynl/linux-source-6.12/tools/net/ynl/cli.py
+
+$(YNL): $(YNL_SRC)
+	@rm -rf build/ynl.tmp && mkdir -p build/ynl.tmp
+	tar -xf $(YNL_SRC) -C build/ynl.tmp --wildcards \
+		'linux-source-6.12/tools/net/ynl/*' \
+		'linux-source-6.12/Documentation/netlink/*'
+	@rm -rf build/ynl && mv build/ynl.tmp build/ynl && touch $@
+
+ynl: $(YNL)
+
 # The VM suites run in two VMs side by side, VM_SMP vCPUs each: two VMs
 # of one vCPU keep both cores here busy without overcommitting them.
 VM_SMP ?= 1
 
-check: all $(SELFTEST_BINS)
+check: all $(SELFTEST_BINS) $(YNL)
 	@selftests/check.sh --kernel $(KREL) --smp $(VM_SMP)
 
 demo: all $(SELFTEST_BINS)
@@ -126,7 +140,7 @@ bench-stages: bench-tools
 # batches keep it under 1000.
 DEBUG_APPEND = rcutree.rcu_resched_ns=100000000
 
-check-debug: tools $(SELFTEST_BINS)
+check-debug: tools $(SELFTEST_BINS) $(YNL)
 	@kdir=$$(scripts/debug-kernel.sh) && \
 	$(MAKE) --no-print-directory module KDIR=$$kdir && \
 	selftests/check.sh --kernel $$(cat $$kdir/../krel) --smp $(VM_SMP) \

@@ -79,7 +79,8 @@ enum tcpstate_stuck {
 
 struct tcpstate_pcpu_stats {
 	u64 v[TCPSTATE_STAT_NR];
-	long endpoints[TCPSTATE_S_MAX];	/* gauges: endpoints in each state */
+	/* gauges: endpoints in each state, by role (0 client, 1 server) */
+	long endpoints[2][TCPSTATE_S_MAX];
 };
 
 /* Per-namespace settings: module parameters at creation, then netlink. */
@@ -226,14 +227,16 @@ static inline void tcpstate_stat_inc(struct tcpstate_net *tn,
 }
 
 static inline void tcpstate_endpoint_move(struct tcpstate_net *tn,
-					  unsigned int from, unsigned int to)
+					  unsigned int role, unsigned int from,
+					  unsigned int to)
 {
-	this_cpu_dec(tn->stats->endpoints[from]);
-	this_cpu_inc(tn->stats->endpoints[to]);
+	this_cpu_dec(tn->stats->endpoints[role][from]);
+	this_cpu_inc(tn->stats->endpoints[role][to]);
 }
 
 u64 tcpstate_stat_read(const struct tcpstate_net *tn, enum tcpstate_stat stat);
-long tcpstate_endpoints_read(const struct tcpstate_net *tn, unsigned int state);
+long tcpstate_endpoints_read(const struct tcpstate_net *tn, unsigned int role,
+			     unsigned int state);
 const char *tcpstate_stat_name(enum tcpstate_stat stat);
 
 int tcpstate_hook_net_init(struct tcpstate_net *tn);

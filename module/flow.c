@@ -182,6 +182,33 @@ static void tcpstate_flow_unlink(struct tcpstate_net *tn,
 }
 
 /* Account for what one fsm step did: gauges, counters, the listener. */
+/* The endpoint gauges' role of fsm direction d: 0 the client, 1 the server. */
+static unsigned int tcpstate_flow_role(const struct tcpstate_flow *flow,
+				       unsigned int d)
+{
+	return d != flow->roles_orig;
+}
+
+/*
+ * The segment made the other side the client (a SYN or SYN-ACK after a
+ * flow picked up mid-stream): each endpoint, in the state it had, is
+ * counted under its new role.
+ */
+static noinline void tcpstate_flow_swap_roles(struct tcpstate_net *tn,
+					      struct tcpstate_flow *flow,
+					      const struct tcpstate_result *res)
+{
+	unsigned int d, s;
+
+	for (d = 0; d < 2; d++) {
+		s = res->events & (TCPSTATE_EV_TRANS0 << d) ?
+			res->old_state[d] : flow->fsm.state[d];
+		this_cpu_dec(tn->stats->endpoints[tcpstate_flow_role(flow, d)][s]);
+		this_cpu_inc(tn->stats->endpoints[!tcpstate_flow_role(flow, d)][s]);
+	}
+	flow->roles_orig ^= 1;
+}
+
 static void tcpstate_flow_account(struct tcpstate_net *tn,
 				  struct tcpstate_flow *flow,
 				  const struct tcpstate_result *res, u64 now)
@@ -189,11 +216,13 @@ static void tcpstate_flow_account(struct tcpstate_net *tn,
 	u16 ev = res->events;
 	unsigned int d;
 
+	if (unlikely(tcpstate_fsm_orig_dir(&flow->fsm) != flow->roles_orig))
+		tcpstate_flow_swap_roles(tn, flow, res);
 	for (d = 0; d < 2; d++) {
 		if (!(ev & (TCPSTATE_EV_TRANS0 << d)))
 			continue;
-		tcpstate_endpoint_move(tn, res->old_state[d],
-				       res->new_state[d]);
+		tcpstate_endpoint_move(tn, tcpstate_flow_role(flow, d),
+				       res->old_state[d], res->new_state[d]);
 		flow->stuck &= ~BIT(d);	/* a new state: not stuck in it */
 		if (unlikely(flow->has_ext && flow->ext->dest) &&
 		    d == tcpstate_fsm_orig_dir(&flow->fsm))
@@ -248,7 +277,8 @@ static void tcpstate_flow_reincarnate(struct tcpstate_net *tn,
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_TIME_WAIT_REUSED);
 	tcpstate_flow_undest(tn, flow, seg->tstamp);
 	for (d = 0; d < 2; d++)
-		tcpstate_endpoint_move(tn, flow->fsm.state[d], TCPSTATE_S_NONE);
+		tcpstate_endpoint_move(tn, tcpstate_flow_role(flow, d),
+				       flow->fsm.state[d], TCPSTATE_S_NONE);
 	tcpstate_fsm_restart(&flow->fsm, seg, res);
 	flow->stuck = 0;
 }
@@ -310,7 +340,8 @@ static void tcpstate_flow_kill(struct tcpstate_net *tn,
 	tcpstate_flow_account(tn, flow, res, now);
 	tcpstate_flow_undest(tn, flow, now);
 	for (d = 0; d < 2; d++)
-		this_cpu_dec(tn->stats->endpoints[flow->fsm.state[d]]);
+		this_cpu_dec(tn->stats->endpoints[tcpstate_flow_role(flow, d)]
+						 [flow->fsm.state[d]]);
 }
 
 /* The oldest flow of `class` on one CPU's lists, taken off them. */
@@ -479,7 +510,8 @@ tcpstate_flow_create(struct tcpstate_net *tn, const struct tcpstate_key *key,
 			tcpstate_stat_inc(tn, TCPSTATE_STAT_ALLOC_FAILED);
 		goto err_not_tracked;
 	}
-	this_cpu_add(tn->stats->endpoints[TCPSTATE_S_NONE], 2);
+	this_cpu_inc(tn->stats->endpoints[0][TCPSTATE_S_NONE]);
+	this_cpu_inc(tn->stats->endpoints[1][TCPSTATE_S_NONE]);
 	tcpstate_stat_inc(tn, TCPSTATE_STAT_FLOWS_CREATED);
 	return flow;
 

@@ -118,6 +118,7 @@ struct tcpstate_flow {
 	u8 has_ext:1;		/* ext, not listener, is set */
 	u8 owner_seen:2;	/* bit d: key side d's socket was looked at */
 	u8 stuck:2;		/* bit d: fsm direction d announced stuck */
+	u8 roles_orig:1;	/* fsm direction counted as the client */
 	u8 class;		/* enum tcpstate_class; under its evict lock */
 	u16 cpu;		/* whose tcpstate_evict lists it goes on */
 	union {

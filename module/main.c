@@ -264,14 +264,24 @@ u64 tcpstate_stat_read(const struct tcpstate_net *tn, enum tcpstate_stat stat)
 	return sum;
 }
 
-/* Exact once the flows are quiet: each move is a -1 and a +1. */
-long tcpstate_endpoints_read(const struct tcpstate_net *tn, unsigned int state)
+/*
+ * Exact once the flows are quiet: each move is a -1 and a +1. `role` 0
+ * the clients, 1 the servers, 2 both.
+ */
+long tcpstate_endpoints_read(const struct tcpstate_net *tn, unsigned int role,
+			     unsigned int state)
 {
+	const struct tcpstate_pcpu_stats *st;
 	long sum = 0;
 	int cpu;
 
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(tn->stats, cpu)->endpoints[state]);
+	for_each_possible_cpu(cpu) {
+		st = per_cpu_ptr(tn->stats, cpu);
+		if (role != 1)
+			sum += READ_ONCE(st->endpoints[0][state]);
+		if (role != 0)
+			sum += READ_ONCE(st->endpoints[1][state]);
+	}
 	return sum;
 }
 

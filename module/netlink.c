@@ -1069,15 +1069,22 @@ static int tcpstate_nl_put_endpoints(struct sk_buff *skb,
 				     const struct tcpstate_net *tn)
 {
 	struct nlattr *nest;
+	long clients, servers;
 	unsigned int s;
 
 	for (s = TCPSTATE_S_NONE + 1; s < TCPSTATE_S_MAX; s++) {
+		clients = tcpstate_endpoints_read(tn, 0, s);
+		servers = tcpstate_endpoints_read(tn, 1, s);
 		nest = nla_nest_start(skb, TCPSTATE_A_STATS_ENDPOINTS);
 		if (!nest ||
 		    nla_put_u8(skb, TCPSTATE_A_ENDPOINTS_STATE, s) ||
 		    nla_put_u64_64bit(skb, TCPSTATE_A_ENDPOINTS_COUNT,
-				      (u64)tcpstate_endpoints_read(tn, s),
-				      TCPSTATE_A_ENDPOINTS_PAD))
+				      (u64)(clients + servers),
+				      TCPSTATE_A_ENDPOINTS_PAD) ||
+		    nla_put_u64_64bit(skb, TCPSTATE_A_ENDPOINTS_CLIENTS,
+				      (u64)clients, TCPSTATE_A_ENDPOINTS_PAD) ||
+		    nla_put_u64_64bit(skb, TCPSTATE_A_ENDPOINTS_SERVERS,
+				      (u64)servers, TCPSTATE_A_ENDPOINTS_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}

@@ -49,7 +49,7 @@ static int tcpstate_stats_show(struct seq_file *seq, void *v)
 	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++) {
 		seq_puts(seq, "endpoints_");
 		tcpstate_seq_lower(seq, tcpstate_state_name(i));
-		seq_printf(seq, " %ld\n", tcpstate_endpoints_read(tn, i));
+		seq_printf(seq, " %ld\n", tcpstate_endpoints_read(tn, 2, i));
 	}
 	return 0;
 }

@@ -15,7 +15,14 @@ trap 'echo "debug-kernel: failed at line $LINENO" >&2' ERR
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 fragment=$repo/selftests/vm/debug.config
-tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+# Debian's default kernel source (what the linux-source package depends
+# on), not another one installed beside it (linux-source-6.12, for ynl).
+ver=$(dpkg-query -W -f='${Depends}' linux-source 2>/dev/null |
+	sed -n 's/.*linux-source-\([0-9.]*\).*/\1/p')
+tarball=/usr/src/linux-source-$ver.tar.xz
+if [ -z "$ver" ] || [ ! -r "$tarball" ]; then
+	tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | head -n 1)
+fi
 cache=${TCPSTATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tcpstate}/debug-kernel
 
 log() { echo "debug-kernel: $*" >&2; }

@@ -41,7 +41,9 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	libmnl-dev libpcap-dev
 	iproute2 ethtool socat iperf3 python3 python3-scapy python3-yaml tcpdump conntrack nftables
-	dkms prometheus
+	dkms prometheus curl libmicrohttpd-dev
+	# the kernel's ynl and its schemas (tests run the spec through them)
+	linux-source-6.12 python3-jsonschema
 )
 # A kernel asked for by version (for example one from bookworm-backports).
 if [ -n "$kver" ] && [ ! -d "/lib/modules/$kver/build" ]; then
@@ -64,9 +66,13 @@ fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-if [ -n "$kver" ] && ! apt-cache show "linux-image-$kver" >/dev/null 2>&1; then
-	enable_backports
-	apt-get update -qq
-fi
+# a package only bookworm-backports has: enable it from this machine's mirror
+for p in "${missing[@]}"; do
+	if ! apt-cache show "$p" >/dev/null 2>&1; then
+		enable_backports
+		apt-get update -qq
+		break
+	fi
+done
 # shellcheck disable=SC2086
 $cmd -qq

@@ -181,7 +181,285 @@ import json, sys
 ls = json.load(sys.stdin)
 assert any(l["port"] == 8101 and l["handshakes"] == 1 for l in ls), ls'
 	ts "$b" stats --prometheus | grep -q '^# TYPE tcpstate_segments_total counter$'
-	ts "$b" stats --prometheus | grep -q '^tcpstate_endpoints{state="established"} '
+	ts "$b" stats --prometheus |
+		grep -q '^tcpstate_endpoints{role="client",state="established"} '
+}
+
+# roles_agree NS: the Prometheus endpoint gauges by role and state are the
+# flow dump's client and server states counted (node_exporter's names).
+roles_agree()
+{
+	ts "$1" stats --prometheus > "$TMPD/prom"
+	ts "$1" flows -j > "$TMPD/flows.json"
+	python3 - "$TMPD/prom" "$TMPD/flows.json" <<-'EOF'
+	import collections, json, re, sys
+	node = {"CLOSED": "close", "LISTEN": "listen", "SYN_SENT": "syn_sent",
+	        "SYN_RECEIVED": "syn_recv", "ESTABLISHED": "established",
+	        "FIN_WAIT_1": "fin_wait1", "FIN_WAIT_2": "fin_wait2",
+	        "CLOSE_WAIT": "close_wait", "CLOSING": "closing",
+	        "LAST_ACK": "last_ack", "TIME_WAIT": "time_wait"}
+	want = collections.Counter()
+	for f in json.load(open(sys.argv[2])):
+	    for role in ("client", "server"):
+	        s = f[role + "_state"]
+	        if s != "NONE":
+	            want[(role, node[s])] += 1
+	got = collections.Counter()
+	for l in open(sys.argv[1]):
+	    m = re.match(r'^tcpstate_endpoints\{role="(\w+)",state="(\w+)"\} (-?\d+)$', l)
+	    if m and int(m.group(3)):
+	        got[(m.group(1), m.group(2))] = int(m.group(3))
+	assert got == want, (sorted(got.items()), sorted(want.items()))
+	EOF
+}
+
+# http_code NS URL [CURL_ARGS...]: the status curl gets from NS.
+http_code()
+{
+	local ns=$1 url=$2
+	shift 2
+	ip netns exec "$ns" curl -s -o /dev/null -w '%{http_code}' "$@" "$url"
+}
+
+# raw_http REQUEST: the status line the exporter in x answers REQUEST
+# (printf escapes) with, sent as is; empty if it closes without one.
+raw_http()
+{
+	ip netns exec "$x" bash -c 'exec 3<> /dev/tcp/127.0.0.1/9925
+		printf "$1" >&3; timeout 20 head -c 12 <&3' - "$1"
+}
+
+# exporter_same DIR NS...: the exporter's /metrics, its netns label taken
+# off, are for each NS the samples `stats --prometheus` prints there.
+exporter_same()
+{
+	local d=$1 ns
+	shift
+	ip netns exec "$x" curl -sf -o "$d/scrape" http://127.0.0.1:9925/metrics ||
+		return 1
+	for ns in "$@"; do
+		grep -v '^#' < <(ts "$ns" stats --prometheus) | sort > "$d/want"
+		grep "netns=\"$ns\"" "$d/scrape" | grep -v '^tcpstate_exporter_' |
+			sed -E "s/\{netns=\"$ns\"\}/ /; s/ +/ /; s/netns=\"$ns\",?//; s/\{\}//" |
+			sort > "$d/got"
+		cmp -s "$d/want" "$d/got" || return 1
+	done
+}
+
+# `tcpstate exporter` in a namespace of its own serves two others, named:
+# what curl gets passes promtool and is, series by series, each one's
+# `stats --prometheus` labelled netns; HEAD works; other paths, methods,
+# oversized headers and garbage get 404, 405, 431 (or 413), 400, and it
+# goes on serving; SIGTERM stops it (status 0). The textfile way writes
+# the same by rename, leaving no temporary file.
+test_exporter()
+{
+	local d pid rc=0 big code
+	checktool curl
+	checktool promtool
+	mixed_flows quiet
+	setup_ns x
+	d=$(mktemp -d)
+	defer rm -rf "$d"
+	ip netns exec "$x" "$TCPSTATE" exporter --listen 127.0.0.1:9925 \
+		--netns "$a" --netns "$b" 2> "$d/err" &
+	pid=$!
+	defer "kill $pid 2> /dev/null"
+	busywait 30000 listening "$x" 9925
+	# the namespaces are quiet: a scrape between two reads of each agrees
+	busywait 30000 exporter_same "$d" "$a" "$b" || {
+		diff "$d/want" "$d/got"; fail "the exporter's metrics differ"; }
+	promtool check metrics < "$d/scrape" || fail "promtool check metrics"
+	assert_eq "scrape success" 2 \
+		"$(grep -c '^tcpstate_exporter_scrape_success{netns=".*"} 1$' "$d/scrape")"
+	assert_eq "HEAD /metrics" 200 "$(http_code "$x" http://127.0.0.1:9925/metrics -I)"
+	assert_eq "GET /" 200 "$(http_code "$x" http://127.0.0.1:9925/)"
+	assert_eq "GET /other" 404 "$(http_code "$x" http://127.0.0.1:9925/other)"
+	assert_eq "POST /metrics" 405 \
+		"$(http_code "$x" http://127.0.0.1:9925/metrics -d x=1)"
+	big=$(head -c 65536 /dev/zero | tr '\0' a)
+	code=$(http_code "$x" http://127.0.0.1:9925/metrics -H "X-Big: $big")
+	[ "$code" = 431 ] || [ "$code" = 413 ] || fail "a 64 KiB header: $code"
+	assert_eq "a malformed header line" "HTTP/1.1 400" \
+		"$(raw_http "GET /metrics HTTP/1.1\r\nHost: x\r\nno colon\r\n\r\n")"
+	assert_eq "HTTP/9.9" "HTTP/1.1 505" \
+		"$(raw_http "GET /metrics HTTP/9.9\r\n\r\n")"
+	assert_eq "no request line: closed unanswered" "" \
+		"$(raw_http "NONSENSE\r\n\r\n")"
+	assert_eq "still serving" 200 "$(http_code "$x" http://127.0.0.1:9925/metrics)"
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	assert_eq "exit status after SIGTERM" 0 "$rc"
+	# the textfile collector's way
+	ip netns exec "$b" "$TCPSTATE" exporter --textfile "$d/tcpstate.prom"
+	promtool check metrics < "$d/tcpstate.prom" || fail "promtool: the textfile"
+	grep -v '^#' "$d/tcpstate.prom" | sort > "$d/got"
+	grep -v '^#' < <(ts "$b" stats --prometheus) | sort > "$d/want"
+	diff "$d/want" "$d/got" || fail "the textfile differs from stats --prometheus"
+	assert_eq "files left" tcpstate.prom "$(ls "$d" | grep tcpstate)"
+	# bad arguments: usage errors; a namespace that does not exist: 1
+	assert_eq "--listen nowhere" 2 \
+		"$(ts "$b" exporter --listen nowhere > /dev/null 2>&1; echo $?)"
+	assert_eq "--listen and --textfile" 2 \
+		"$(ts "$b" exporter --listen :9925 --textfile "$d/y" > /dev/null 2>&1; echo $?)"
+	assert_eq "--netns missing" 1 \
+		"$(ts "$b" exporter --textfile "$d/y" --netns missing-$$ > /dev/null 2>&1; echo $?)"
+}
+
+YNL_DIR="$SELFTESTS/../build/ynl/linux-source-6.12"
+
+# ynl NS ARGS...: the kernel's own ynl CLI, run in NS, the spec checked
+# against the kernel's genetlink-legacy schema first.
+ynl()
+{
+	local ns=$1
+	shift
+	ip netns exec "$ns" /usr/bin/python3 "$YNL_DIR/tools/net/ynl/cli.py" \
+		--spec "$SELFTESTS/../spec/tcpstate.yaml" \
+		--schema "$YNL_DIR/Documentation/netlink/genetlink-legacy.yaml" \
+		--output-json "$@"
+}
+
+# ynl_flows_same NAME YNL_JSON FLOW_ARGS...: ynl's filtered dump names the
+# flows `tcpstate flows` picks with FLOW_ARGS, in the same states.
+ynl_flows_same()
+{
+	local name=$1 json=$2
+	shift 2
+	ynl "$b" --dump flow-get --json "$json" > "$TMPD/y.json"
+	ts "$b" flows -j "$@" > "$TMPD/c.json"
+	python3 - "$TMPD/y.json" "$TMPD/c.json" "$name" <<-'EOF'
+	import json, sys
+	y = {(f["client-addr"], f["client-port"], f["server-addr"],
+	      f["server-port"], f["client-state"].upper().replace("-", "_"),
+	      f["server-state"].upper().replace("-", "_")) for f in json.load(open(sys.argv[1]))}
+	c = {(f["src"], f["sport"], f["dst"], f["dport"], f["client_state"],
+	      f["server_state"]) for f in json.load(open(sys.argv[2]))}
+	assert c, (sys.argv[3], "the filter picks nothing")
+	assert y == c, (sys.argv[3], sorted(y), sorted(c))
+	print("  %s: %d flows" % (sys.argv[3], len(c)))
+	EOF
+}
+
+# The kernel's ynl drives the module from spec/tcpstate.yaml, validated
+# against the kernel's schema: stats-get equals `stats -j`, filtered
+# flow-get dumps equal `flows`, config-set changes what `config` shows,
+# and the events it gets subscribed are `monitor -j`'s.
+test_ynl()
+{
+	local i ypid mpid
+	[ -r "$YNL_DIR/tools/net/ynl/cli.py" ] || skip "no ynl: make ynl"
+	mixed_flows quiet
+	TMPD=$(mktemp -d)
+	defer rm -rf "$TMPD"
+	ynl "$b" --do stats-get > "$TMPD/ynl.json"
+	ts "$b" stats -j > "$TMPD/cli.json"
+	python3 - "$TMPD/ynl.json" "$TMPD/cli.json" <<-'EOF'
+	import json, sys
+	y = json.load(open(sys.argv[1]))
+	c = json.load(open(sys.argv[2]))
+	n = 0
+	for k, v in c.items():
+	    if k.startswith("endpoints_"):
+	        continue
+	    assert y[k.replace("_", "-")] == v, (k, y.get(k.replace("_", "-")), v)
+	    n += 1
+	ep = {e["state"]: e["count"] for e in y["endpoints"]}
+	assert ep["established"] == c["endpoints_established"], (ep, c)
+	assert n >= 30, n
+	print("  stats-get: %d counters agree" % n)
+	EOF
+	ynl_flows_same ipv4 '{"filter": {"family": 2}}' -4
+	ynl_flows_same ipv6 '{"filter": {"family": 10}}' -6
+	ynl_flows_same "server port 8101" '{"filter": {"server-port": 8101}}' dport 8101
+	ynl_flows_same established '{"filter": {"states": 32}}' state established
+	ynl "$b" --do config-set --json '{"timeout-time-wait": 31000}' > /dev/null
+	assert_eq "config-set by ynl, config by the CLI" 31000 \
+		"$(ts "$b" config -j | python3 -c 'import json, sys; print(json.load(sys.stdin)["timeout_time_wait_ms"])')"
+	# events: ynl listens for 15 s; connections one after the other
+	# until it is done, the first ones maybe before it joined the group
+	ts "$a" monitor -j > "$TMPD/mon" 2> "$TMPD/mon.err" &
+	mpid=$!
+	defer "kill $mpid 2> /dev/null"
+	busywait 30000 grep -q "listening for events" "$TMPD/mon.err"
+	ynl "$a" --subscribe events --sleep $((15 * WAIT_SCALE)) > "$TMPD/ntf" &
+	ypid=$!
+	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8240 \
+		--count 0 &
+	defer "kill $! 2> /dev/null"
+	busywait 30000 listening "$b" 8240
+	for i in $(seq 60); do
+		kill -0 "$ypid" 2> /dev/null || break
+		ip netns exec "$a" python3 "$SELFTESTS/tcpgen.py" connect 10.0.1.2 8240
+		busywait 30000 wire_quiet "$a" "$b"
+	done
+	wait "$ypid" || fail "ynl --subscribe failed"
+	python3 - "$TMPD/ntf" "$TMPD/mon" <<-'EOF'
+	import collections, json, sys
+	ynl = collections.defaultdict(list)
+	for n in json.load(open(sys.argv[1])):
+	    if n["name"] != "transition-ntf":
+	        continue
+	    m = n["msg"]
+	    ynl[m["flow"]["client-port"]].append(
+	        (m["side"], m["old-state"].upper().replace("-", "_"), m["new-state"].upper().replace("-", "_")))
+	mon = collections.defaultdict(list)
+	for l in open(sys.argv[2]):
+	    e = json.loads(l)
+	    if e["event"] == "transition" and e["dport"] == 8240:
+	        mon[e["sport"]].append((e["side"], e["old_state"], e["new_state"]))
+	whole = [p for p, t in ynl.items() if t and t[0][1] == "NONE"]
+	assert whole, ("no flow seen from its first transition", dict(ynl))
+	for p in whole:
+	    assert ynl[p] == mon[p][:len(ynl[p])], (p, ynl[p], mon[p])
+	print("  events: %d flows' transitions as monitor -j has them" % len(whole))
+	EOF
+}
+
+# no_endpoints NS: every endpoint gauge, by role and state, is 0.
+no_endpoints()
+{
+	! ts "$1" stats --prometheus | grep '^tcpstate_endpoints{' | grep -qv ' 0$'
+}
+
+# The endpoint gauges by role: the flow dump's states, also for a flow
+# picked up mid-stream whose client turns out to be the other side (a
+# SYN-ACK after an ACK: the roles swap); and all 0 after a flush, so no
+# endpoint was counted under one role and taken off the other.
+test_endpoint_roles()
+{
+	mixed_flows quiet
+	TMPD=$(mktemp -d)
+	defer rm -rf "$TMPD"
+	roles_agree "$a"
+	roles_agree "$b"
+	# b's kernel answers the strays with RSTs: drop them
+	ip netns exec "$b" nft add table inet roles
+	ip netns exec "$b" nft add chain inet roles out \
+		'{ type filter hook output priority 0; }'
+	ip netns exec "$b" nft add rule inet roles out tcp sport 8230 drop
+	ip netns exec "$a" /usr/bin/python3 - <<-'PY'
+	import logging
+	logging.getLogger("scapy").setLevel(logging.ERROR)
+	from scapy.all import IP, TCP, send, conf
+	conf.verb = 0
+	ip = IP(src="10.0.1.1", dst="10.0.1.2")
+	# a mid-stream ACK from a (a the client so far), then a's SYN-ACK:
+	# a answers a SYN, so b is the client
+	send(ip / TCP(sport=40230, dport=8230, flags="A", seq=1000, ack=5000))
+	send(ip / TCP(sport=40230, dport=8230, flags="SA", seq=999, ack=5000))
+	PY
+	busywait 30000 wire_quiet "$a" "$b"
+	assert_eq "the client of the flow on port 8230 (b's view)" 10.0.1.2 \
+		"$(ts "$b" flows -j port 8230 | python3 -c '
+import json, sys
+print(" ".join(f["src"] for f in json.load(sys.stdin)))')"
+	roles_agree "$a"
+	roles_agree "$b"
+	ts "$a" flush
+	ts "$b" flush
+	no_endpoints "$a" || { ts "$a" stats --prometheus | grep endpoints; fail "a: gauges left"; }
+	no_endpoints "$b" || { ts "$b" stats --prometheus | grep endpoints; fail "b: gauges left"; }
 }
 
 # check_filter NAME PYTHON_PREDICATE FILTER...: the kernel's answer to the
@@ -240,6 +518,70 @@ print([f for f in json.load(open('$TMPD/all.json')) if f['dport'] == 8101][0]['s
 	rc=0; ts "$b" flows -6 src 10.0.1.1 2> /dev/null || rc=$?
 	assert_eq "family clash exit" 2 "$rc"
 	rm -rf "$TMPD"
+}
+
+# monitor_zeek_ends DIR N: monitor -j in DIR/json has N end records.
+monitor_zeek_ends()
+{
+	[ "$(grep -c '"event":"flow_end"' "$1/json")" -ge "$2" ]
+}
+
+# `monitor --format zeek` writes Zeek's conn.log: one line per flow that
+# ended (SF over IPv4 and IPv6, RSTO, REJ), equal to the end records of
+# `monitor -j` running beside it, local_orig/local_resp from the
+# namespace's addresses; SIGTERM closes the log (#close) and exits 0.
+test_monitor_zeek()
+{
+	local dir zpid jpid off local=() ad rc=0
+	two_hosts
+	dir=$(mktemp -d)
+	defer rm -rf "$dir"
+	ip netns exec "$a" "$TCPSTATE" monitor --format zeek > "$dir/zeek" 2> "$dir/zerr" &
+	zpid=$!
+	ip netns exec "$a" "$TCPSTATE" monitor -j > "$dir/json" 2> "$dir/jerr" &
+	jpid=$!
+	defer "kill $zpid $jpid 2> /dev/null"
+	busywait 30000 grep -q "listening for events" "$dir/zerr"
+	busywait 30000 grep -q "listening for events" "$dir/jerr"
+	ctl_start srv "$b"
+	ctl_start cli "$a"
+	ctl srv listen l 10.0.1.2 8211
+	ctl srv listen l6 fd00:1::2 8211
+	ctl cli connect c 10.0.1.2 8211
+	ctl srv accept s l
+	ctl cli send c 1000
+	ctl srv recv s 1000
+	ctl srv send s 2000
+	ctl cli recv c 2000
+	ctl cli close c
+	ctl srv close s
+	ctl cli connect c6 fd00:1::2 8211
+	ctl srv accept s6 l6
+	ctl cli send c6 10
+	ctl srv recv s6 10
+	ctl cli close c6
+	ctl srv close s6
+	ctl cli connect r 10.0.1.2 8211
+	ctl srv accept sr l
+	ctl cli abort r
+	! ip netns exec "$a" bash -c 'exec 3<> /dev/tcp/10.0.1.2/8212' 2> /dev/null ||
+		fail "a connection to a closed port"
+	busywait $((30000 * WAIT_SCALE)) monitor_zeek_ends "$dir" 4
+	kill -TERM "$zpid"
+	wait "$zpid" || rc=$?
+	assert_eq "monitor --format zeek: exit status after SIGTERM" 0 "$rc"
+	kill "$jpid"
+	cat "$dir/zeek"
+	off=$(python3 -c 'import time; print(time.time() - time.monotonic())')
+	for ad in $(ip -n "$a" -o addr show | awk '{ print $4 }' | cut -d/ -f1); do
+		local+=(--local "$ad")
+	done
+	python3 "$SELFTESTS/zeek_check.py" "$dir/zeek" "$dir/json" \
+		--offset "$off" "${local[@]}"
+	assert_eq "conn_state of the four" "REJ RSTO SF SF" \
+		"$(awk -F'\t' '!/^#/ { print $12 }' "$dir/zeek" | sort | xargs)"
+	assert_eq "local_orig, local_resp" "T F" \
+		"$(awk -F'\t' '!/^#/ { print $13, $14 }' "$dir/zeek" | sort -u)"
 }
 
 test_monitor_transitions()
@@ -318,6 +660,13 @@ test_bad_input()
 	err=$(ts "$a" config set max_flows 0 2>&1) && fail "max_flows 0 accepted"
 	echo "$err"
 	grep -q "out of range" <<< "$err"
+	# output options that do not go together: usage errors
+	assert_eq "stats --destinations alone" 2 \
+		"$(ts "$a" stats --destinations > /dev/null 2>&1; echo $?)"
+	assert_eq "monitor --format xml" 2 \
+		"$(ts "$a" monitor --format xml > /dev/null 2>&1; echo $?)"
+	assert_eq "monitor -j --format zeek" 2 \
+		"$(ts "$a" monitor -j --format zeek > /dev/null 2>&1; echo $?)"
 }
 
 # A flow-get request finds each flow of the dump by its tuple, given in
@@ -798,6 +1147,10 @@ TESTS=(
 	port_pressure test_port_pressure
 	filters test_filters
 	monitor_transitions test_monitor_transitions
+	monitor_zeek test_monitor_zeek
+	endpoint_roles test_endpoint_roles
+	exporter test_exporter
+	ynl test_ynl
 	bad_input test_bad_input
 	flow_get test_flow_get
 	unprivileged test_unprivileged

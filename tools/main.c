@@ -24,6 +24,7 @@ static const struct {
 	{ "config", cmd_config, "show or change this namespace's settings" },
 	{ "flush", cmd_flush, "end and forget every flow of this namespace" },
 	{ "replay", cmd_replay, "run the state machine over a pcap capture" },
+	{ "exporter", cmd_exporter, "serve the Prometheus metrics over HTTP, or to a file" },
 };
 
 static int usage(FILE *f)

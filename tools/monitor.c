@@ -1,27 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstate monitor [-j] [-p] [-c COUNT]: endpoint state transitions,
- * end-of-flow records and endpoints found stuck, in this namespace, as they
- * happen. With -j, one JSON object per line; the end-of-flow and stuck
- * objects have the keys of a flow in `tcpstate flows -j`.
+ * tcpstate monitor [-j] [-p] [--format text|json|zeek] [-c COUNT]:
+ * endpoint state transitions, end-of-flow records and endpoints found
+ * stuck, in this namespace, as they happen. With -j, one JSON object per
+ * line; the end-of-flow and stuck objects have the keys of a flow in
+ * `tcpstate flows -j`. With --format zeek, Zeek's conn.log: one line per
+ * flow that ended, and the #close line when stopped (COUNT lines, or
+ * SIGINT, SIGTERM).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <ifaddrs.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "flow.h"
 #include "nl.h"
 #include "tcpstate.h"
+#include "zeek.h"
+
+#define USAGE "Usage: %s monitor [-j] [-p] [--format text|json|zeek] [-c COUNT]\n"
 
 struct monitor {
 	bool json;
 	bool pretty;
+	bool zeek;
 	long count;		/* events left to print; < 0: no limit */
+	struct ifaddrs *ifs;	/* zeek: this namespace's addresses */
 };
+
+static volatile sig_atomic_t monitor_stop;
+
+static void monitor_signal(int sig)
+{
+	(void)sig;
+	monitor_stop = 1;
+}
 
 static void endpoint(char *buf, size_t size, const struct ts_flow *f,
 		     int side)
@@ -177,6 +196,38 @@ static int pressure_cb(const struct nlmsghdr *nlh, struct monitor *m)
 	return MNL_CB_OK;
 }
 
+/* CLOCK_MONOTONIC ns (the module's clock) as ns since the epoch. */
+static uint64_t wall_ns(uint64_t mono)
+{
+	struct timespec r, m;
+	int64_t off;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	off = (int64_t)(r.tv_sec - m.tv_sec) * 1000000000 +
+	      (r.tv_nsec - m.tv_nsec);
+	return (uint64_t)((int64_t)mono + off);
+}
+
+/* Zeek's local_orig/local_resp: an address of this namespace. */
+static int is_local(const struct monitor *m, int family, const uint8_t *addr)
+{
+	const struct ifaddrs *i;
+	const void *a;
+
+	for (i = m->ifs; i; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != family)
+			continue;
+		if (family == AF_INET)
+			a = &((const struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		else
+			a = &((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		if (!memcmp(a, addr, family == AF_INET ? 4 : 16))
+			return 1;
+	}
+	return 0;
+}
+
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[TCPSTATE_A_EVENT_MAX + 1] = { NULL };
@@ -186,8 +237,10 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	struct ts_flow f;
 	uint64_t t;
 
+	if (monitor_stop)
+		return MNL_CB_STOP;
 	if (g->cmd == TCPSTATE_CMD_PORT_PRESSURE_NTF)
-		return pressure_cb(nlh, m);
+		return m->zeek ? MNL_CB_OK : pressure_cb(nlh, m);
 	if (g->cmd != TCPSTATE_CMD_TRANSITION_NTF &&
 	    g->cmd != TCPSTATE_CMD_FLOW_END_NTF &&
 	    g->cmd != TCPSTATE_CMD_STUCK_NTF)
@@ -198,7 +251,13 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 				TCPSTATE_A_FLOW_MAX);
 	ts_flow_from_attrs(&f, ft);
 	t = nl_u64(tb[TCPSTATE_A_EVENT_TIME_NS]);
-	if (m->json)
+	if (m->zeek) {
+		if (g->cmd != TCPSTATE_CMD_FLOW_END_NTF)
+			return MNL_CB_OK;
+		ts_zeek_flow(stdout, &f, wall_ns(f.start_ns),
+			     is_local(m, f.family, f.addr[TS_CLIENT]),
+			     is_local(m, f.family, f.addr[TS_SERVER]));
+	} else if (m->json)
 		print_json(m, g->cmd, t, &f, tb);
 	else
 		print_text(g->cmd, t, &f, tb);
@@ -209,11 +268,41 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static int monitor_format(struct monitor *m, const char *s)
+{
+	if (!strcmp(s, "zeek"))
+		m->zeek = true;
+	else if (!strcmp(s, "json"))
+		m->json = true;
+	else if (strcmp(s, "text"))
+		return -1;
+	return 0;
+}
+
+/* Zeek's log is closed however monitoring stops: catch the signals. */
+static int monitor_zeek_start(struct monitor *m)
+{
+	struct sigaction sa;
+
+	if (getifaddrs(&m->ifs)) {
+		fprintf(stderr, "%s: monitor: the namespace's addresses: %s\n",
+			prog, strerror(errno));
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = monitor_signal;	/* no SA_RESTART: recv returns */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ts_zeek_header(stdout, time(NULL));
+	return fflush(stdout) ? -1 : 0;
+}
+
 int cmd_monitor(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -231,6 +320,14 @@ int cmd_monitor(int argc, char *argv[])
 		case 'p':
 			m.json = m.pretty = true;
 			break;
+		case 'F':
+			if (monitor_format(&m, optarg)) {
+				fprintf(stderr, "%s: monitor: unknown format "
+					"'%s' (text, json or zeek)\n", prog,
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'c':
 			m.count = strtol(optarg, &end, 10);
 			if (*end || m.count <= 0) {
@@ -240,13 +337,17 @@ int cmd_monitor(int argc, char *argv[])
 			}
 			break;
 		default:
-			fprintf(c == 'h' ? stdout : stderr,
-				"Usage: %s monitor [-j] [-p] [-c COUNT]\n", prog);
+			fprintf(c == 'h' ? stdout : stderr, USAGE, prog);
 			return c == 'h' ? EXIT_OK : EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "Usage: %s monitor [-j] [-p] [-c COUNT]\n", prog);
+		fprintf(stderr, USAGE, prog);
+		return EXIT_USAGE;
+	}
+	if (m.zeek && m.json) {
+		fprintf(stderr, "%s: monitor: -j and -p are JSON, not "
+			"--format zeek\n", prog);
 		return EXIT_USAGE;
 	}
 	if (nl_open(&nl))
@@ -257,10 +358,22 @@ int cmd_monitor(int argc, char *argv[])
 		nl_close(&nl);
 		return EXIT_ERR;
 	}
+	if (m.zeek && monitor_zeek_start(&m)) {
+		nl_close(&nl);
+		return EXIT_ERR;
+	}
 	fprintf(stderr, "%s: listening for events\n", prog);
 	err = nl_listen(&nl, event_cb, &m);
+	if (err == -EINTR && monitor_stop)
+		err = 0;	/* stopped by a signal: a clean end */
 	if (err)
 		nl_perror(&nl, "monitor", err);
 	nl_close(&nl);
+	if (m.zeek) {
+		ts_zeek_close(stdout, time(NULL));
+		freeifaddrs(m.ifs);
+		if (fflush(stdout))
+			err = -errno;
+	}
 	return err ? EXIT_ERR : EXIT_OK;
 }

@@ -26,9 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "flow.h"
 #include "tcpstate.h"
+#include "zeek.h"
 
 #define ETH_P_IP	0x0800
 #define ETH_P_IPV6	0x86dd
@@ -619,34 +621,100 @@ static void replay_summary(const struct replay *r)
 
 static int replay_usage(FILE *f)
 {
-	fprintf(f, "Usage: %s replay [-j] [-p] FILE.pcap\n"
+	fprintf(f, "Usage: %s replay [-j] [-p] [--format text|json|zeek] FILE.pcap\n"
 		"  -j  JSON: one array of flows\n"
 		"  -p  pretty-printed JSON (implies -j)\n"
+		"  --format zeek  Zeek's conn.log (TSV), one line per flow\n"
 		"FILE may be '-' for standard input.\n"
 		"A summary of the packets read goes to stderr.\n", prog);
 	return f == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
+enum replay_format { RP_TEXT, RP_JSON, RP_ZEEK };
+
+static int replay_format(const char *s, enum replay_format *fmt)
+{
+	if (!strcmp(s, "text"))
+		*fmt = RP_TEXT;
+	else if (!strcmp(s, "json"))
+		*fmt = RP_JSON;
+	else if (!strcmp(s, "zeek"))
+		*fmt = RP_ZEEK;
+	else
+		return -1;
+	return 0;
+}
+
+static int replay_print(struct replay *r, enum replay_format fmt,
+			bool pretty)
+{
+	size_t i;
+
+	if (fmt != RP_ZEEK)
+		return ts_print_flows(stdout, r->done, r->ndone,
+				      fmt == RP_JSON, pretty);
+	ts_flow_sort(r->done, r->ndone);
+	ts_zeek_header(stdout, time(NULL));
+	for (i = 0; i < r->ndone; i++)
+		ts_zeek_flow(stdout, &r->done[i], r->done[i].start_ns, -1, -1);
+	ts_zeek_close(stdout, time(NULL));
+	return fflush(stdout) || ferror(stdout) ? -1 : 0;
+}
+
 int cmd_replay(int argc, char *argv[])
 {
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum replay_format fmt = RP_TEXT;
 	struct replay r = { 0 };
-	bool json = false, pretty = false;
+	bool json = false, pretty = false, fmt_set = false;
 	int c, err, ret = EXIT_ERR;
 	pcap_t *p;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt(argc, argv, "jph")) != -1) {
+	while ((c = getopt_long(argc, argv, ":jph", opts, NULL)) != -1) {
 		if (out_option(c, &json, &pretty))
 			continue;
 		switch (c) {
 		case 'h':
 			return replay_usage(stdout);
+		case 'F':
+			fmt_set = true;
+			if (replay_format(optarg, &fmt)) {
+				fprintf(stderr, "%s: replay: unknown format "
+					"'%s' (text, json or zeek)\n", prog,
+					optarg);
+				return replay_usage(stderr);
+			}
+			break;
+		case ':':
+			fprintf(stderr, "%s: replay: %s needs a value\n",
+				prog, argv[optind - 1]);
+			return replay_usage(stderr);
 		default:
-			fprintf(stderr, "%s: replay: unknown option '-%c'\n",
-				prog, optopt);
+			if (optopt)
+				fprintf(stderr, "%s: replay: unknown option "
+					"'-%c'\n", prog, optopt);
+			else
+				fprintf(stderr, "%s: replay: unknown option "
+					"'%s'\n", prog, argv[optind - 1]);
 			return replay_usage(stderr);
 		}
+	}
+	if (json || pretty) {
+		if (fmt_set && fmt != RP_JSON) {
+			fprintf(stderr, "%s: replay: -j and -p are JSON, not "
+				"--format %s\n", prog, fmt == RP_ZEEK ? "zeek" :
+				"text");
+			return replay_usage(stderr);
+		}
+		fmt = RP_JSON;
 	}
 	if (argc - optind != 1) {
 		fprintf(stderr, "%s: replay: %s\n", prog, argc == optind ?
@@ -666,7 +734,7 @@ int cmd_replay(int argc, char *argv[])
 		goto cleanup;
 	}
 	replay_summary(&r);
-	if (ts_print_flows(stdout, r.done, r.ndone, json, pretty)) {
+	if (replay_print(&r, fmt, pretty)) {
 		fprintf(stderr, "%s: replay: writing the flows: %s\n", prog,
 			strerror(errno ?: EIO));
 		goto cleanup;

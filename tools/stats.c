@@ -82,6 +82,22 @@ struct stats {
 	uint64_t counter[N(counters)];
 	uint64_t gauge[N(gauges)];
 	int64_t endpoints[TCPSTATE_S_MAX];
+	int64_t by_role[2][TCPSTATE_S_MAX];	/* clients, servers */
+};
+
+/* node_exporter's tcpstat label values, by enum tcpstate_state. */
+static const char *const node_state[TCPSTATE_S_MAX] = {
+	[TCPSTATE_S_CLOSED] = "close",
+	[TCPSTATE_S_LISTEN] = "listen",
+	[TCPSTATE_S_SYN_SENT] = "syn_sent",
+	[TCPSTATE_S_SYN_RECEIVED] = "syn_recv",
+	[TCPSTATE_S_ESTABLISHED] = "established",
+	[TCPSTATE_S_FIN_WAIT_1] = "fin_wait1",
+	[TCPSTATE_S_FIN_WAIT_2] = "fin_wait2",
+	[TCPSTATE_S_CLOSE_WAIT] = "close_wait",
+	[TCPSTATE_S_CLOSING] = "closing",
+	[TCPSTATE_S_LAST_ACK] = "last_ack",
+	[TCPSTATE_S_TIME_WAIT] = "time_wait",
 };
 
 static void lower(char *dst, const char *src, size_t size)
@@ -112,36 +128,41 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 		memset(et, 0, sizeof(et));
 		nl_parse_nested(a, et, TCPSTATE_A_ENDPOINTS_MAX);
 		i = nl_u64(et[TCPSTATE_A_ENDPOINTS_STATE]);
-		if (i < TCPSTATE_S_MAX)
-			st->endpoints[i] =
-				(int64_t)nl_u64(et[TCPSTATE_A_ENDPOINTS_COUNT]);
+		if (i >= TCPSTATE_S_MAX)
+			continue;
+		st->endpoints[i] =
+			(int64_t)nl_u64(et[TCPSTATE_A_ENDPOINTS_COUNT]);
+		st->by_role[0][i] =
+			(int64_t)nl_u64(et[TCPSTATE_A_ENDPOINTS_CLIENTS]);
+		st->by_role[1][i] =
+			(int64_t)nl_u64(et[TCPSTATE_A_ENDPOINTS_SERVERS]);
 	}
 	return MNL_CB_OK;
 }
 
-static void print_prometheus(const struct stats *st)
+static void print_prometheus(FILE *f, const struct stats *st)
 {
-	char state[32];
-	size_t i;
+	size_t i, r;
 
 	for (i = 0; i < N(counters); i++)
-		printf("# HELP tcpstate_%s_total %s.\n"
+		fprintf(f, "# HELP tcpstate_%s_total %s.\n"
 		       "# TYPE tcpstate_%s_total counter\n"
 		       "tcpstate_%s_total %" PRIu64 "\n", counters[i].name,
 		       counters[i].help, counters[i].name, counters[i].name,
 		       st->counter[i]);
 	for (i = 0; i < N(gauges); i++)
-		printf("# HELP tcpstate_%s %s.\n# TYPE tcpstate_%s gauge\n"
+		fprintf(f, "# HELP tcpstate_%s %s.\n# TYPE tcpstate_%s gauge\n"
 		       "tcpstate_%s %" PRIu64 "\n", gauges[i].name,
 		       gauges[i].help, gauges[i].name, gauges[i].name,
 		       st->gauge[i]);
-	printf("# HELP tcpstate_endpoints Flow endpoints in each RFC 793 state.\n"
-	       "# TYPE tcpstate_endpoints gauge\n");
-	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++) {
-		lower(state, tcpstate_state_name(i), sizeof(state));
-		printf("tcpstate_endpoints{state=\"%s\"} %" PRId64 "\n", state,
-		       st->endpoints[i]);
-	}
+	fprintf(f, "# HELP tcpstate_endpoints Flow endpoints in each TCP state "
+	       "(node_exporter tcpstat's names), by role: the client sent the "
+	       "first SYN.\n# TYPE tcpstate_endpoints gauge\n");
+	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++)
+		for (r = 0; r < 2; r++)
+			fprintf(f, "tcpstate_endpoints{role=\"%s\",state=\"%s\"} %"
+			       PRId64 "\n", r ? "server" : "client",
+			       node_state[i], st->by_role[r][i]);
 }
 
 /* Text: "name value" lines, aligned; JSON: one object. */
@@ -182,13 +203,20 @@ static int print_stats(const struct stats *st, bool json, bool pretty)
 	return out_free(o);
 }
 
-/* The tables the Prometheus output adds; 0 or -errno, reported. */
-static int prom_tables(struct nl *nl, bool dests)
+int ts_prom_namespace(struct nl *nl, FILE *f, bool dests)
 {
 	struct ts_listeners ls = { NULL, 0 };
 	struct ts_dests ds = { NULL, 0 };
+	struct stats st;
 	int err;
 
+	memset(&st, 0, sizeof(st));
+	err = nl_talk(nl, nl_request(nl, TCPSTATE_CMD_STATS_GET, 0),
+		      stats_cb, &st);
+	if (err) {
+		nl_perror(nl, "stats", err);
+		return err;
+	}
 	err = ts_listeners_dump(nl, &ls);
 	if (err) {
 		nl_perror(nl, "listeners", err);
@@ -201,9 +229,10 @@ static int prom_tables(struct nl *nl, bool dests)
 			goto out;
 		}
 	}
-	ts_prom_listeners(stdout, &ls);
+	print_prometheus(f, &st);
+	ts_prom_listeners(f, &ls);
 	if (dests)
-		ts_prom_dests(stdout, &ds);
+		ts_prom_dests(f, &ds);
 out:
 	free(ds.v);
 	free(ls.v);
@@ -252,6 +281,13 @@ int cmd_stats(int argc, char *argv[])
 	}
 	if (nl_open(&nl))
 		return EXIT_ERR;
+	if (prom) {
+		err = ts_prom_namespace(&nl, stdout, dests);
+		nl_close(&nl);
+		if (err)
+			return EXIT_ERR;
+		return fflush(stdout) ? EXIT_ERR : EXIT_OK;
+	}
 	err = nl_talk(&nl, nl_request(&nl, TCPSTATE_CMD_STATS_GET, 0),
 		      stats_cb, &st);
 	if (err) {
@@ -259,14 +295,8 @@ int cmd_stats(int argc, char *argv[])
 		nl_close(&nl);
 		return EXIT_ERR;
 	}
-	if (prom) {
-		print_prometheus(&st);
-		err = prom_tables(&nl, dests);
-	} else {
-		err = print_stats(&st, json, pretty);
-	}
 	nl_close(&nl);
-	if (err)
+	if (print_stats(&st, json, pretty))
 		return EXIT_ERR;
 	return fflush(stdout) ? EXIT_ERR : EXIT_OK;
 }

@@ -14,6 +14,7 @@ int cmd_flows(int argc, char *argv[]);
 int cmd_listeners(int argc, char *argv[]);
 int cmd_destinations(int argc, char *argv[]);
 int cmd_health(int argc, char *argv[]);
+int cmd_exporter(int argc, char *argv[]);
 int cmd_monitor(int argc, char *argv[]);
 int cmd_config(int argc, char *argv[]);
 int cmd_flush(int argc, char *argv[]);

@@ -270,6 +270,42 @@ test_expire()
 	expect_summary expire "expired 1"
 }
 
+# --format zeek: Zeek's conn.log, one line per flow of the capture, with
+# the values of the same flows in -j (zeek_check.py says what is checked).
+# The check itself fails on one wrong value; bad format names are usage
+# errors.
+test_zeek()
+{
+	local f n=0
+	for f in "$CAP"/*.pcap; do
+		[ "$(basename "$f")" = wifi.pcap ] && continue
+		"$TOOL" replay --format zeek "$f" > "$DIR/z.log" 2> /dev/null
+		"$TOOL" replay -j "$f" > "$DIR/z.json" 2> /dev/null
+		echo "  $(basename "$f"): $("$PY" selftests/zeek_check.py \
+			"$DIR/z.log" "$DIR/z.json")"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 15 ] || fail "only $n captures"
+	"$TOOL" replay --format zeek "$CAP/sf.pcap" 2> /dev/null |
+		awk -F'\t' -v OFS='\t' '!/^#/ { $17++ } 1' > "$DIR/z.bad"
+	"$TOOL" replay -j "$CAP/sf.pcap" > "$DIR/z.json" 2> /dev/null
+	! "$PY" selftests/zeek_check.py "$DIR/z.bad" "$DIR/z.json" 2> /dev/null ||
+		fail "zeek_check.py missed a wrong orig_pkts"
+	"$TOOL" replay --format zeek "$CAP/sf.pcap" 2> /dev/null |
+		sed '$d' > "$DIR/z.bad"
+	! "$PY" selftests/zeek_check.py "$DIR/z.bad" "$DIR/z.json" 2> /dev/null ||
+		fail "zeek_check.py missed a missing #close"
+	assert_eq "--format csv" 2 "$("$TOOL" replay --format csv "$CAP/sf.pcap" \
+		> /dev/null 2>&1; echo $?)"
+	assert_eq "-j --format zeek" 2 "$("$TOOL" replay -j --format zeek \
+		"$CAP/sf.pcap" > /dev/null 2>&1; echo $?)"
+	assert_eq "--format without a value" 2 "$("$TOOL" replay --format \
+		> /dev/null 2>&1; echo $?)"
+	assert_eq "--format text is the table" \
+		"$("$TOOL" replay "$CAP/sf.pcap" 2> /dev/null)" \
+		"$("$TOOL" replay --format text "$CAP/sf.pcap" 2> /dev/null)"
+}
+
 # -p is -j indented; every documented key is there; '-' reads stdin.
 test_json()
 {
@@ -437,7 +473,7 @@ test_sanitizers()
 	done
 }
 
-ktap_plan 26
+ktap_plan 27
 run_test tool_builds test_build
 run_test captures_written test_mkpcap
 run_test sf_ethernet_ipv4 test_sf
@@ -456,6 +492,7 @@ run_test malformed_tcp_counted test_malformed
 run_test fragments_and_non_tcp test_fragments
 run_test timeout_on_capture_clock test_expire
 run_test json_pretty_and_keys test_json
+run_test zeek_conn_log test_zeek
 run_test empty_capture test_empty
 run_test bad_missing_file test_bad_missing
 run_test bad_text_file test_bad_text
