@@ -28,7 +28,7 @@ done
 
 # Seconds each suite took here in one of two VMs side by side, each with
 # one vCPU, to balance the lanes.
-declare -A COST=([tracker]=382 [wire]=556 [faults]=192 [netlink]=450 [hostile]=372
+declare -A COST=([tracker]=382 [wire]=556 [faults]=192 [netlink]=380 [hostile]=372
 		 [pipeline]=52 [eviction]=24 [corners]=209)
 
 # split SUITE...: LANE[0] and LANE[1], the longest suite first into the

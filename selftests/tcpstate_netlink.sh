@@ -302,6 +302,8 @@ test_exporter()
 		"$(ts "$b" exporter --listen nowhere > /dev/null 2>&1; echo $?)"
 	assert_eq "--listen and --textfile" 2 \
 		"$(ts "$b" exporter --listen :9925 --textfile "$d/y" > /dev/null 2>&1; echo $?)"
+	assert_eq "--netns twice" 2 \
+		"$(ts "$b" exporter --textfile "$d/y" --netns "$a" --netns "$a" > /dev/null 2>&1; echo $?)"
 	assert_eq "--netns missing" 1 \
 		"$(ts "$b" exporter --textfile "$d/y" --netns missing-$$ > /dev/null 2>&1; echo $?)"
 }

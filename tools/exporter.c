@@ -506,7 +506,16 @@ static int add_netns(struct exporter *e, const char *name)
 {
 	char path[4096];
 	struct target *t;
+	size_t i;
 
+	for (i = 0; i < e->n; i++) {
+		if (!strcmp(e->t[i].name, name)) {
+			/* its series would be there twice */
+			fprintf(stderr, "%s: exporter: --netns %s given twice\n",
+				prog, name);
+			return EXIT_USAGE;
+		}
+	}
 	if (e->n == MAX_TARGETS) {
 		fprintf(stderr, "%s: exporter: at most %d namespaces\n", prog,
 			MAX_TARGETS);
