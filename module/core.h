@@ -24,47 +24,11 @@
 #include "listener.h"
 #include "netlink.h"
 
-/* Per-namespace counters: per-CPU on the packet path, summed on read. */
+/* Per-namespace counters (stats.h): per-CPU on the packet path, summed on read. */
 enum tcpstate_stat {
-	TCPSTATE_STAT_SEGMENTS,		/* TCP segments seen: in + out */
-	TCPSTATE_STAT_SEGMENTS_IN,	/* ... arriving (local or forwarded) */
-	TCPSTATE_STAT_SEGMENTS_OUT,	/* ... sent by this host */
-	TCPSTATE_STAT_SEGMENTS_IPV4,
-	TCPSTATE_STAT_SEGMENTS_IPV6,
-	TCPSTATE_STAT_SKBS,		/* skbs carrying them */
-	TCPSTATE_STAT_GSO_SKBS,		/* ... of which GRO/GSO aggregates */
-	TCPSTATE_STAT_RSTS_IN,		/* segments with RST, arriving */
-	TCPSTATE_STAT_RSTS_OUT,		/* ... sent by this host */
-	TCPSTATE_STAT_FRAGMENTS,	/* non-first IP fragments, not parsed */
-	TCPSTATE_STAT_MALFORMED,	/* truncated or bad TCP header */
-	TCPSTATE_STAT_BAD_OPTIONS,	/* SYN options with bad lengths */
-	TCPSTATE_STAT_BAD_CHECKSUM,	/* arriving, bad TCP checksum */
-	TCPSTATE_STAT_NO_FLOW,		/* RST or bad flags matching no flow */
-	TCPSTATE_STAT_INVALID,		/* segments the fsm refused */
-	TCPSTATE_STAT_RST_OUT_OF_WINDOW, /* ... of which RFC 5961 RSTs */
-	TCPSTATE_STAT_RETRANSMISSIONS,	/* SYN, SYN-ACK, data or FIN again */
-	TCPSTATE_STAT_KEEPALIVES,
-	TCPSTATE_STAT_HANDSHAKES,	/* three-way handshakes completed */
-	TCPSTATE_STAT_FLOWS_CREATED,
-	TCPSTATE_STAT_FLOWS_MIDSTREAM,	/* ... picked up without a SYN */
-	TCPSTATE_STAT_FLOWS_ENDED,	/* connections over (FIN, RST, ...) */
-	TCPSTATE_STAT_FLOWS_REUSED,	/* new incarnation of a 4-tuple */
-	TCPSTATE_STAT_TIME_WAIT_REUSED,	/* ... that replaced a TIME_WAIT */
-	TCPSTATE_STAT_FLOWS_EXPIRED,	/* freed by timeout */
-	TCPSTATE_STAT_FLOWS_EVICTED,	/* freed to make room */
-	TCPSTATE_STAT_FLOWS_FLUSHED,
-	TCPSTATE_STAT_FLOWS_NOT_TRACKED, /* no room or no memory */
-	TCPSTATE_STAT_TABLE_FULL,	/* max_flows reached, nothing evictable */
-	TCPSTATE_STAT_ALLOC_FAILED,
-	TCPSTATE_STAT_LISTENER_OVERFLOW, /* listener table full: aggregated */
-	TCPSTATE_STAT_EVENTS_DROPPED,	/* netlink events not delivered */
-	/* endpoints that stayed in a state past its stuck_*_ms, by state */
-	TCPSTATE_STAT_STUCK_SYN_RECV,
-	TCPSTATE_STAT_STUCK_CLOSE_WAIT,
-	TCPSTATE_STAT_STUCK_FIN_WAIT_2,
-	TCPSTATE_STAT_STUCK_LAST_ACK,
-	TCPSTATE_STAT_PORT_PRESSURE,	/* times a destination's warning rose */
-	TCPSTATE_STAT_DEST_OVERFLOW,	/* destination table full: aggregated */
+#define TCPSTATE_STAT(id, ...)	TCPSTATE_STAT_##id,
+#include "stats.h"
+#undef TCPSTATE_STAT
 	TCPSTATE_STAT_NR
 };
 

@@ -135,7 +135,7 @@ static struct tcpstate_dest *tcpstate_dest_get(struct tcpstate_net *tn,
 	d = tcpstate_dest_create(tn, k, now);
 	if (d)
 		return d;
-	tcpstate_stat_inc(tn, TCPSTATE_STAT_DEST_OVERFLOW);
+	tcpstate_stat_inc(tn, TCPSTATE_STAT_DESTINATION_OVERFLOW);
 	return &tn->dests.overflow;
 }
 

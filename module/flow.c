@@ -75,20 +75,6 @@ static const struct rhashtable_params tcpstate_flow_params = {
 /* A flush walks the table at most this many times (tcpstate_flow_flush). */
 #define TCPSTATE_FLUSH_PASSES	16
 
-void tcpstate_flow_endpoints(const struct tcpstate_flow *flow,
-			     const union tcpstate_addr **caddr, __be16 *cport,
-			     const union tcpstate_addr **saddr, __be16 *sport)
-{
-	unsigned int c;
-
-	lockdep_assert_held(&flow->lock);
-	c = flow->dir0 ^ tcpstate_fsm_orig_dir(&flow->fsm);
-	*caddr = &flow->key.addr[c];
-	*cport = flow->key.port[c];
-	*saddr = &flow->key.addr[c ^ 1];
-	*sport = flow->key.port[c ^ 1];
-}
-
 /*
  * Ended flows go first, then handshakes never completed and traffic picked
  * up mid-stream whose two directions do not (yet) agree, as a forger's
@@ -213,22 +199,25 @@ static void tcpstate_flow_account(struct tcpstate_net *tn,
 				  struct tcpstate_flow *flow,
 				  const struct tcpstate_result *res, u64 now)
 {
+	unsigned int orig = tcpstate_fsm_orig_dir(&flow->fsm);
 	u16 ev = res->events;
 	unsigned int d;
 
-	if (unlikely(tcpstate_fsm_orig_dir(&flow->fsm) != flow->roles_orig))
+	if (unlikely(orig != flow->roles_orig))
 		tcpstate_flow_swap_roles(tn, flow, res);
 	for (d = 0; d < 2; d++) {
 		if (!(ev & (TCPSTATE_EV_TRANS0 << d)))
 			continue;
 		tcpstate_endpoint_move(tn, tcpstate_flow_role(flow, d),
 				       res->old_state[d], res->new_state[d]);
-		flow->stuck &= ~BIT(d);	/* a new state: not stuck in it */
-		if (unlikely(flow->has_ext && flow->ext->dest) &&
-		    d == tcpstate_fsm_orig_dir(&flow->fsm))
+		if (d == orig && unlikely(flow->has_ext && flow->ext->dest))
 			tcpstate_dest_move(tn, flow, res->old_state[d],
 					   res->new_state[d], now);
 	}
+	/* an endpoint that moved is not stuck (bit d: direction d) */
+	BUILD_BUG_ON(TCPSTATE_EV_TRANS0 != BIT(0) || TCPSTATE_EV_TRANS1 != BIT(1));
+	if (unlikely(flow->stuck))
+		flow->stuck &= ~(ev & (TCPSTATE_EV_TRANS0 | TCPSTATE_EV_TRANS1));
 	if (ev & TCPSTATE_EV_INVALID) {
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_INVALID);
 		if (res->invalid == TCPSTATE_INV_RST_OUT_OF_WINDOW)
@@ -679,6 +668,72 @@ again:
 		tcpstate_flow_slow(tn, flow, seg, side, sk);
 	}
 	spin_unlock_bh(&flow->lock);
+}
+
+/* The owner of a local server still in its handshake: its listener's. */
+static void tcpstate_flow_listener_owner(const struct tcpstate_flow *flow,
+					 struct tcpstate_owner *o)
+{
+	struct tcpstate_listener *l = tcpstate_flow_listener_of(flow);
+
+	if (!l)
+		return;
+	spin_lock_bh(&l->lock);
+	*o = l->owner;
+	spin_unlock_bh(&l->lock);
+}
+
+/*
+ * Under the flow's lock: its snapshot, with its owners' uids to be shown
+ * as `uns` sees them.
+ */
+void tcpstate_flow_read(const struct tcpstate_flow *flow,
+			struct tcpstate_flow_snap *f,
+			struct user_namespace *uns)
+{
+	const union tcpstate_addr *caddr, *saddr;
+	const struct tcpstate_owner *o;
+	unsigned int c, i;
+
+	lockdep_assert_held(&flow->lock);
+	f->fsm = flow->fsm;
+	f->family = flow->key.family;
+	f->uns = uns;
+	tcpstate_flow_endpoints(flow, &caddr, &f->port[0], &saddr, &f->port[1]);
+	f->addr[0] = *caddr;
+	f->addr[1] = *saddr;
+	c = tcpstate_fsm_orig_dir(&flow->fsm);
+	f->stuck = (flow->stuck >> c & 1) | (flow->stuck >> (c ^ 1) & 1) << 1;
+	c ^= flow->dir0;	/* the client's key side */
+	for (i = 0; i < 2; i++) {
+		o = tcpstate_flow_owner(flow, c ^ i);
+		if (o)
+			f->owner[i] = *o;
+		else
+			f->owner[i].known = 0;
+	}
+	if (!f->owner[1].known)
+		tcpstate_flow_listener_owner(flow, &f->owner[1]);
+}
+
+/*
+ * The snapshot of a flow found under RCU, its server's socket asked first
+ * (tcpstate_flow_settle()). False if the flow is gone.
+ */
+bool tcpstate_flow_snapshot(struct tcpstate_net *tn,
+			    struct tcpstate_flow *flow,
+			    struct tcpstate_flow_snap *snap,
+			    struct user_namespace *uns, u64 now)
+{
+	bool alive;
+
+	spin_lock_bh(&flow->lock);
+	tcpstate_flow_settle(tn, flow, now);
+	alive = !flow->dead;
+	if (alive)
+		tcpstate_flow_read(flow, snap, uns);
+	spin_unlock_bh(&flow->lock);
+	return alive;
 }
 
 /* The flow of a canonical key, or NULL. Under RCU; it may be dead. */

@@ -177,6 +177,23 @@ static inline int tcpstate_walk_start(struct rhashtable_iter *iter)
 	return err;
 }
 
+/*
+ * A flow as read under its lock: a copy of the record and its endpoints,
+ * never a pointer into the flow, which may be freed once the lock and
+ * RCU are left (a netlink reply is built after a sleeping allocation).
+ */
+struct user_namespace;
+
+struct tcpstate_flow_snap {
+	struct tcpstate_fsm fsm;
+	union tcpstate_addr addr[2];	/* [client], [server] */
+	struct tcpstate_owner owner[2];	/* [client], [server] */
+	struct user_namespace *uns;	/* the uids' reader */
+	__be16 port[2];
+	u8 family;
+	u8 stuck;			/* bit 0: the client, 1: the server */
+};
+
 struct sock;
 struct tcpstate_dest;
 struct tcpstate_net;
@@ -197,10 +214,28 @@ unsigned int tcpstate_flow_count(struct tcpstate_net *tn);
 long tcpstate_flow_objects_read(void);
 void tcpstate_flow_settle(struct tcpstate_net *tn, struct tcpstate_flow *flow,
 			  u64 now);
+void tcpstate_flow_read(const struct tcpstate_flow *flow,
+			struct tcpstate_flow_snap *snap,
+			struct user_namespace *uns);
+bool tcpstate_flow_snapshot(struct tcpstate_net *tn,
+			    struct tcpstate_flow *flow,
+			    struct tcpstate_flow_snap *snap,
+			    struct user_namespace *uns, u64 now);
 
-/* Addresses and ports of a flow's client (originator) and server. */
-void tcpstate_flow_endpoints(const struct tcpstate_flow *flow,
-			     const union tcpstate_addr **caddr, __be16 *cport,
-			     const union tcpstate_addr **saddr, __be16 *sport);
+/* Under the flow's lock: its client's (originator's) and server's ends. */
+static inline void
+tcpstate_flow_endpoints(const struct tcpstate_flow *flow,
+			const union tcpstate_addr **caddr, __be16 *cport,
+			const union tcpstate_addr **saddr, __be16 *sport)
+{
+	unsigned int c;
+
+	lockdep_assert_held(&flow->lock);
+	c = flow->dir0 ^ tcpstate_fsm_orig_dir(&flow->fsm);
+	*caddr = &flow->key.addr[c];
+	*cport = flow->key.port[c];
+	*saddr = &flow->key.addr[c ^ 1];
+	*sport = flow->key.port[c ^ 1];
+}
 
 #endif /* _TCPSTATE_FLOW_H */

@@ -382,21 +382,14 @@ enum {
 	OPT_TS = 8,
 };
 
-static u32 get_be32(const u8 *p)
-{
-	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
-}
-
 /* One option of length olen (at least 2) at o. */
 static void parse_option(const u8 *o, unsigned int olen,
 			 struct tcpstate_seg *seg)
 {
 	switch (o[0]) {
 	case OPT_MSS:
-		if (olen == 4) {
-			seg->mss = o[2] << 8 | o[3];
+		if (olen == 4)
 			seg->opt |= TCPSTATE_OPT_MSS;
-		}
 		break;
 	case OPT_WSCALE:
 		if (olen == 3) {
@@ -409,11 +402,8 @@ static void parse_option(const u8 *o, unsigned int olen,
 			seg->opt |= TCPSTATE_OPT_SACK_PERM;
 		break;
 	case OPT_TS:
-		if (olen == 10) {
-			seg->tsval = get_be32(o + 2);
-			seg->tsecr = get_be32(o + 6);
+		if (olen == 10)
 			seg->opt |= TCPSTATE_OPT_TS;
-		}
 		break;
 	}
 }
@@ -527,11 +517,6 @@ static void end_flow(struct tcpstate_fsm *fsm, u64 now, unsigned int reason,
 	if (fsm->close_reason == TCPSTATE_CLOSE_NONE)
 		fsm->close_reason = reason;
 	res->events |= TCPSTATE_EV_FLOW_END;
-}
-
-unsigned int tcpstate_fsm_orig_dir(const struct tcpstate_fsm *fsm)
-{
-	return fsm->flags & TCPSTATE_FSM_F_ORIG1 ? 1 : 0;
 }
 
 static void set_orig(struct tcpstate_fsm *fsm, unsigned int dir)
@@ -1742,6 +1727,31 @@ u64 tcpstate_fsm_time(const struct tcpstate_fsm *fsm, enum tcpstate_ts which)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * The handshake's two round trips as seen here, in ns: SYN to SYN-ACK
+ * (rtt[0]) and SYN-ACK to the ACK that completed the handshake (rtt[1]).
+ * Returns the mask of those known (bit i for rtt[i]).
+ */
+unsigned int tcpstate_fsm_rtt(const struct tcpstate_fsm *fsm, u64 rtt[2])
+{
+	u64 syn = tcpstate_fsm_time(fsm, TCPSTATE_TS_SYN);
+	u64 synack = tcpstate_fsm_time(fsm, TCPSTATE_TS_SYNACK);
+	u64 est = tcpstate_fsm_time(fsm, TCPSTATE_TS_ESTABLISHED);
+	unsigned int known = 0;
+
+	if (!(fsm->hist & HB2(H_H)))
+		return 0;
+	if (!(fsm->flags & TCPSTATE_F_MIDSTREAM) && synack >= syn) {
+		rtt[0] = synack - syn;
+		known |= 1;
+	}
+	if ((fsm->flags & TCPSTATE_F_HANDSHAKE) && est >= synack) {
+		rtt[1] = est - synack;
+		known |= 2;
+	}
+	return known;
 }
 
 enum tcpstate_side tcpstate_fsm_closer(const struct tcpstate_fsm *fsm)

@@ -59,11 +59,8 @@ struct tcpstate_seg {
 	u32 seq;
 	u32 ack;
 	u32 len;	/* payload bytes */
-	u32 tsval;	/* timestamp option, if TCPSTATE_OPT_TS */
-	u32 tsecr;
 	u16 win;	/* raw window field, unscaled */
 	u16 pkts;	/* packets this descriptor stands for; 0 means 1 */
-	u16 mss;	/* MSS option, if TCPSTATE_OPT_MSS */
 	u8 dir;		/* 0: sent by the originator (first sender seen) */
 	u8 flags;	/* TCPSTATE_TH_* */
 	u8 opt;		/* TCPSTATE_OPT_* present in this segment */
@@ -308,11 +305,17 @@ void tcpstate_fsm_close(struct tcpstate_fsm *fsm, u64 now,
 			enum tcpstate_close_reason reason,
 			struct tcpstate_result *res);
 
-unsigned int tcpstate_fsm_orig_dir(const struct tcpstate_fsm *fsm);
+/* The direction of the originator (the client, once a SYN says so). */
+static inline unsigned int tcpstate_fsm_orig_dir(const struct tcpstate_fsm *fsm)
+{
+	return fsm->flags & TCPSTATE_FSM_F_ORIG1 ? 1 : 0;
+}
+
 enum tcpstate_conn_state tcpstate_fsm_conn_state(const struct tcpstate_fsm *fsm);
 size_t tcpstate_fsm_history(const struct tcpstate_fsm *fsm, char *buf,
 			    size_t size);
 u64 tcpstate_fsm_time(const struct tcpstate_fsm *fsm, enum tcpstate_ts which);
+unsigned int tcpstate_fsm_rtt(const struct tcpstate_fsm *fsm, u64 rtt[2]);
 enum tcpstate_side tcpstate_fsm_closer(const struct tcpstate_fsm *fsm);
 u32 tcpstate_fsm_flags(const struct tcpstate_fsm *fsm);
 

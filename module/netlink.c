@@ -178,67 +178,6 @@ static int tcpstate_nl_get_family(const struct nlattr *nla, u8 *family,
 
 /* ---- flows ---- */
 
-/*
- * A flow as read under its lock: a copy of the record and its endpoints,
- * never a pointer into the flow, which may be freed once the lock and
- * RCU are left (a reply is built after a sleeping allocation).
- */
-struct tcpstate_nl_flow {
-	struct tcpstate_fsm fsm;
-	union tcpstate_addr addr[2];	/* [client], [server] */
-	struct tcpstate_owner owner[2];	/* [client], [server] */
-	struct user_namespace *uns;	/* the uids' reader */
-	__be16 port[2];
-	u8 family;
-	u8 stuck;			/* bit 0: the client, 1: the server */
-};
-
-/* The owner of a local server still in its handshake: its listener's. */
-static void tcpstate_nl_listener_owner(const struct tcpstate_flow *flow,
-				       struct tcpstate_owner *o)
-{
-	struct tcpstate_listener *l = tcpstate_flow_listener_of(flow);
-
-	if (!l)
-		return;
-	spin_lock_bh(&l->lock);
-	*o = l->owner;
-	spin_unlock_bh(&l->lock);
-}
-
-/*
- * A snapshot of the flow, with its owners' uids to be shown as `uns`
- * sees them.
- */
-static void tcpstate_nl_flow_read(const struct tcpstate_flow *flow,
-				  struct tcpstate_nl_flow *f,
-				  struct user_namespace *uns)
-{
-	const union tcpstate_addr *caddr, *saddr;
-	const struct tcpstate_owner *o;
-	unsigned int c, i;
-
-	lockdep_assert_held(&flow->lock);
-	f->fsm = flow->fsm;
-	f->family = flow->key.family;
-	f->uns = uns;
-	tcpstate_flow_endpoints(flow, &caddr, &f->port[0], &saddr, &f->port[1]);
-	f->addr[0] = *caddr;
-	f->addr[1] = *saddr;
-	c = tcpstate_fsm_orig_dir(&flow->fsm);
-	f->stuck = (flow->stuck >> c & 1) | (flow->stuck >> (c ^ 1) & 1) << 1;
-	c ^= flow->dir0;	/* the client's key side */
-	for (i = 0; i < 2; i++) {
-		o = tcpstate_flow_owner(flow, c ^ i);
-		if (o)
-			f->owner[i] = *o;
-		else
-			f->owner[i].known = 0;
-	}
-	if (!f->owner[1].known)
-		tcpstate_nl_listener_owner(flow, &f->owner[1]);
-}
-
 static int tcpstate_nl_put_owner(struct sk_buff *skb, int uid_type,
 				 int cgroup_type,
 				 const struct tcpstate_owner *o,
@@ -253,7 +192,7 @@ static int tcpstate_nl_put_owner(struct sk_buff *skb, int uid_type,
 }
 
 static int tcpstate_nl_put_tuple(struct sk_buff *skb,
-				 const struct tcpstate_nl_flow *f)
+				 const struct tcpstate_flow_snap *f)
 {
 	if (nla_put_u8(skb, TCPSTATE_A_FLOW_FAMILY, f->family) ||
 	    tcpstate_nl_put_addr(skb, TCPSTATE_A_FLOW_CLIENT_ADDR, f->family,
@@ -271,26 +210,21 @@ static u64 tcpstate_nl_ms(u64 from, u64 to)
 	return to > from ? div_u64(to - from, NSEC_PER_MSEC) : 0;
 }
 
-/* Handshake RTT split, as the tools compute it from a capture. */
+/* The handshake's round trips (tcpstate_fsm_rtt()), those known. */
 static int tcpstate_nl_put_rtt(struct sk_buff *skb,
-			       const struct tcpstate_fsm *fsm,
-			       const char *hist)
+			       const struct tcpstate_fsm *fsm)
 {
-	u64 syn = tcpstate_fsm_time(fsm, TCPSTATE_TS_SYN);
-	u64 synack = tcpstate_fsm_time(fsm, TCPSTATE_TS_SYNACK);
-	u64 est = tcpstate_fsm_time(fsm, TCPSTATE_TS_ESTABLISHED);
-	u32 flags = tcpstate_fsm_flags(fsm);
-	bool have_synack = strpbrk(hist, "Hh");
+	unsigned int known;
+	u64 rtt[2];
 
-	if (!(flags & TCPSTATE_F_MIDSTREAM) && have_synack && synack >= syn &&
+	known = tcpstate_fsm_rtt(fsm, rtt);
+	if ((known & 1) &&
 	    nla_put_u32(skb, TCPSTATE_A_FLOW_RTT_SYN_SYNACK_US,
-			min_t(u64, div_u64(synack - syn, NSEC_PER_USEC),
-			      U32_MAX)))
+			min_t(u64, div_u64(rtt[0], NSEC_PER_USEC), U32_MAX)))
 		return -EMSGSIZE;
-	if ((flags & TCPSTATE_F_HANDSHAKE) && have_synack && est >= synack &&
+	if ((known & 2) &&
 	    nla_put_u32(skb, TCPSTATE_A_FLOW_RTT_SYNACK_ACK_US,
-			min_t(u64, div_u64(est - synack, NSEC_PER_USEC),
-			      U32_MAX)))
+			min_t(u64, div_u64(rtt[1], NSEC_PER_USEC), U32_MAX)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -340,7 +274,7 @@ static int tcpstate_nl_put_counters(struct sk_buff *skb,
 
 /* Every attribute of a flow, in the message or nest being built. */
 static int tcpstate_nl_put_flow(struct sk_buff *skb,
-				const struct tcpstate_nl_flow *f, u64 now)
+				const struct tcpstate_flow_snap *f, u64 now)
 {
 	const struct tcpstate_fsm *fsm = &f->fsm;
 	unsigned int c = tcpstate_fsm_orig_dir(fsm);
@@ -358,7 +292,7 @@ static int tcpstate_nl_put_flow(struct sk_buff *skb,
 	    nla_put_u8(skb, TCPSTATE_A_FLOW_CLOSER, tcpstate_fsm_closer(fsm)) ||
 	    tcpstate_nl_put_counters(skb, fsm, c) ||
 	    tcpstate_nl_put_times(skb, fsm, now) ||
-	    tcpstate_nl_put_rtt(skb, fsm, hist) ||
+	    tcpstate_nl_put_rtt(skb, fsm) ||
 	    nla_put_u8(skb, TCPSTATE_A_FLOW_STUCK, f->stuck) ||
 	    tcpstate_nl_put_owner(skb, TCPSTATE_A_FLOW_CLIENT_UID,
 				  TCPSTATE_A_FLOW_CLIENT_CGROUP, &f->owner[0],
@@ -386,7 +320,7 @@ struct tcpstate_nl_filter {
 };
 
 static bool tcpstate_nl_match_addr(const struct tcpstate_nl_filter *flt,
-				   const struct tcpstate_nl_flow *f)
+				   const struct tcpstate_flow_snap *f)
 {
 	unsigned int i;
 
@@ -408,7 +342,7 @@ static bool tcpstate_nl_match_addr(const struct tcpstate_nl_filter *flt,
 }
 
 static bool tcpstate_nl_match(const struct tcpstate_nl_filter *flt,
-			      const struct tcpstate_nl_flow *f)
+			      const struct tcpstate_flow_snap *f)
 {
 	const struct tcpstate_fsm *fsm = &f->fsm;
 	unsigned int c = tcpstate_fsm_orig_dir(fsm);
@@ -586,16 +520,12 @@ static int tcpstate_nl_flow_dump_one(struct sk_buff *skb,
 				     struct tcpstate_flow *flow, u64 now)
 {
 	struct tcpstate_nl_dump *d = tcpstate_nl_ctx(cb)->dump;
-	struct tcpstate_nl_flow f;
+	struct tcpstate_flow_snap f;
 	void *hdr;
-	bool dead;
 
-	spin_lock_bh(&flow->lock);
-	tcpstate_flow_settle(tcpstate_nl_net(cb->skb), flow, now);
-	dead = flow->dead;
-	tcpstate_nl_flow_read(flow, &f, current_user_ns());
-	spin_unlock_bh(&flow->lock);
-	if (dead || !tcpstate_nl_match(&d->filter, &f))
+	if (!tcpstate_flow_snapshot(tcpstate_nl_net(cb->skb), flow, &f,
+				    current_user_ns(), now) ||
+	    !tcpstate_nl_match(&d->filter, &f))
 		return 1;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
@@ -665,7 +595,7 @@ static int tcpstate_nl_flow_dumpit(struct sk_buff *skb,
 /* Find one flow by its tuple, in either order: a hash lookup. */
 static int tcpstate_nl_flow_find(struct tcpstate_net *tn,
 				 const struct tcpstate_nl_filter *flt,
-				 struct tcpstate_nl_flow *f)
+				 struct tcpstate_flow_snap *f)
 {
 	struct tcpstate_flow *flow;
 	struct tcpstate_key key;
@@ -681,13 +611,9 @@ static int tcpstate_nl_flow_find(struct tcpstate_net *tn,
 
 	rcu_read_lock();
 	flow = tcpstate_flow_lookup(tn, &key);
-	if (flow) {
-		spin_lock_bh(&flow->lock);
-		tcpstate_flow_settle(tn, flow, ktime_get_ns());
-		tcpstate_nl_flow_read(flow, f, current_user_ns());
-		hit = !flow->dead;
-		spin_unlock_bh(&flow->lock);
-	}
+	if (flow)
+		hit = tcpstate_flow_snapshot(tn, flow, f, current_user_ns(),
+					     ktime_get_ns());
 	rcu_read_unlock();
 	return hit ? 0 : -ENOENT;
 }
@@ -701,7 +627,7 @@ static int tcpstate_nl_flow_get_doit(struct sk_buff *skb,
 		TCPSTATE_A_FLOW_SERVER_PORT,
 	};
 	struct tcpstate_nl_filter flt = {};
-	struct tcpstate_nl_flow f;
+	struct tcpstate_flow_snap f;
 	struct nlattr **tb = info->attrs;
 	struct sk_buff *msg;
 	unsigned int i;
@@ -1025,44 +951,10 @@ static int tcpstate_nl_dest_dumpit(struct sk_buff *skb,
 /* ---- stats ---- */
 
 static const u16 tcpstate_nl_stat_attr[TCPSTATE_STAT_NR] = {
-	[TCPSTATE_STAT_SEGMENTS] = TCPSTATE_A_STATS_SEGMENTS,
-	[TCPSTATE_STAT_SEGMENTS_IN] = TCPSTATE_A_STATS_SEGMENTS_IN,
-	[TCPSTATE_STAT_SEGMENTS_OUT] = TCPSTATE_A_STATS_SEGMENTS_OUT,
-	[TCPSTATE_STAT_SEGMENTS_IPV4] = TCPSTATE_A_STATS_SEGMENTS_IPV4,
-	[TCPSTATE_STAT_SEGMENTS_IPV6] = TCPSTATE_A_STATS_SEGMENTS_IPV6,
-	[TCPSTATE_STAT_SKBS] = TCPSTATE_A_STATS_SKBS,
-	[TCPSTATE_STAT_GSO_SKBS] = TCPSTATE_A_STATS_GSO_SKBS,
-	[TCPSTATE_STAT_RSTS_IN] = TCPSTATE_A_STATS_RSTS_IN,
-	[TCPSTATE_STAT_RSTS_OUT] = TCPSTATE_A_STATS_RSTS_OUT,
-	[TCPSTATE_STAT_FRAGMENTS] = TCPSTATE_A_STATS_FRAGMENTS,
-	[TCPSTATE_STAT_MALFORMED] = TCPSTATE_A_STATS_MALFORMED,
-	[TCPSTATE_STAT_BAD_OPTIONS] = TCPSTATE_A_STATS_BAD_OPTIONS,
-	[TCPSTATE_STAT_BAD_CHECKSUM] = TCPSTATE_A_STATS_BAD_CHECKSUM,
-	[TCPSTATE_STAT_NO_FLOW] = TCPSTATE_A_STATS_NO_FLOW,
-	[TCPSTATE_STAT_INVALID] = TCPSTATE_A_STATS_INVALID,
-	[TCPSTATE_STAT_RST_OUT_OF_WINDOW] = TCPSTATE_A_STATS_RST_OUT_OF_WINDOW,
-	[TCPSTATE_STAT_RETRANSMISSIONS] = TCPSTATE_A_STATS_RETRANSMISSIONS,
-	[TCPSTATE_STAT_KEEPALIVES] = TCPSTATE_A_STATS_KEEPALIVES,
-	[TCPSTATE_STAT_HANDSHAKES] = TCPSTATE_A_STATS_HANDSHAKES,
-	[TCPSTATE_STAT_FLOWS_CREATED] = TCPSTATE_A_STATS_FLOWS_CREATED,
-	[TCPSTATE_STAT_FLOWS_MIDSTREAM] = TCPSTATE_A_STATS_FLOWS_MIDSTREAM,
-	[TCPSTATE_STAT_FLOWS_ENDED] = TCPSTATE_A_STATS_FLOWS_ENDED,
-	[TCPSTATE_STAT_FLOWS_REUSED] = TCPSTATE_A_STATS_FLOWS_REUSED,
-	[TCPSTATE_STAT_TIME_WAIT_REUSED] = TCPSTATE_A_STATS_TIME_WAIT_REUSED,
-	[TCPSTATE_STAT_FLOWS_EXPIRED] = TCPSTATE_A_STATS_FLOWS_EXPIRED,
-	[TCPSTATE_STAT_FLOWS_EVICTED] = TCPSTATE_A_STATS_FLOWS_EVICTED,
-	[TCPSTATE_STAT_FLOWS_FLUSHED] = TCPSTATE_A_STATS_FLOWS_FLUSHED,
-	[TCPSTATE_STAT_FLOWS_NOT_TRACKED] = TCPSTATE_A_STATS_FLOWS_NOT_TRACKED,
-	[TCPSTATE_STAT_TABLE_FULL] = TCPSTATE_A_STATS_TABLE_FULL,
-	[TCPSTATE_STAT_ALLOC_FAILED] = TCPSTATE_A_STATS_ALLOC_FAILED,
-	[TCPSTATE_STAT_LISTENER_OVERFLOW] = TCPSTATE_A_STATS_LISTENER_OVERFLOW,
-	[TCPSTATE_STAT_EVENTS_DROPPED] = TCPSTATE_A_STATS_EVENTS_DROPPED,
-	[TCPSTATE_STAT_STUCK_SYN_RECV] = TCPSTATE_A_STATS_STUCK_SYN_RECV,
-	[TCPSTATE_STAT_STUCK_CLOSE_WAIT] = TCPSTATE_A_STATS_STUCK_CLOSE_WAIT,
-	[TCPSTATE_STAT_STUCK_FIN_WAIT_2] = TCPSTATE_A_STATS_STUCK_FIN_WAIT_2,
-	[TCPSTATE_STAT_STUCK_LAST_ACK] = TCPSTATE_A_STATS_STUCK_LAST_ACK,
-	[TCPSTATE_STAT_PORT_PRESSURE] = TCPSTATE_A_STATS_PORT_PRESSURE,
-	[TCPSTATE_STAT_DEST_OVERFLOW] = TCPSTATE_A_STATS_DESTINATION_OVERFLOW,
+#define TCPSTATE_STAT(id, ...) \
+	[TCPSTATE_STAT_##id] = TCPSTATE_A_STATS_##id,
+#include "stats.h"
+#undef TCPSTATE_STAT
 };
 
 static int tcpstate_nl_put_endpoints(struct sk_buff *skb,
@@ -1332,7 +1224,7 @@ static void tcpstate_nl_event_send(struct tcpstate_net *tn,
 /* A message with the event's time and its flow, open for more. */
 static void *tcpstate_nl_event_new(struct tcpstate_net *tn,
 				   struct sk_buff **msg, u8 cmd, u64 now,
-				   const struct tcpstate_nl_flow *f, bool full)
+				   const struct tcpstate_flow_snap *f, bool full)
 {
 	struct nlattr *nest;
 	void *hdr;
@@ -1363,7 +1255,7 @@ err_drop:
 }
 
 static void tcpstate_nl_transition(struct tcpstate_net *tn,
-				   const struct tcpstate_nl_flow *f,
+				   const struct tcpstate_flow_snap *f,
 				   const struct tcpstate_result *res,
 				   unsigned int d, u64 now)
 {
@@ -1392,12 +1284,12 @@ static noinline void tcpstate_nl_flow_notify(struct tcpstate_net *tn,
 					     const struct tcpstate_result *res,
 					     u64 now)
 {
-	struct tcpstate_nl_flow f;
+	struct tcpstate_flow_snap f;
 	struct sk_buff *msg;
 	unsigned int d;
 	void *hdr;
 
-	tcpstate_nl_flow_read(flow, &f, tn->net->user_ns);
+	tcpstate_flow_read(flow, &f, tn->net->user_ns);
 	for (d = 0; d < 2; d++)
 		if (res->events & (TCPSTATE_EV_TRANS0 << d))
 			tcpstate_nl_transition(tn, &f, res, d, now);
@@ -1457,7 +1349,7 @@ void tcpstate_nl_stuck_event(struct tcpstate_net *tn,
 			     const struct tcpstate_flow *flow, unsigned int d,
 			     u64 now)
 {
-	struct tcpstate_nl_flow f;
+	struct tcpstate_flow_snap f;
 	struct sk_buff *msg;
 	void *hdr;
 	u8 side;
@@ -1467,7 +1359,7 @@ void tcpstate_nl_stuck_event(struct tcpstate_net *tn,
 	    !genl_has_listeners(&tcpstate_nl_family, tn->net,
 				TCPSTATE_NLGRP_EVENTS))
 		return;
-	tcpstate_nl_flow_read(flow, &f, tn->net->user_ns);
+	tcpstate_flow_read(flow, &f, tn->net->user_ns);
 	side = d == tcpstate_fsm_orig_dir(&f.fsm) ? TCPSTATE_SIDE_CLIENT :
 	       TCPSTATE_SIDE_SERVER;
 	hdr = tcpstate_nl_event_new(tn, &msg, TCPSTATE_CMD_STUCK_NTF, now, &f,

@@ -147,11 +147,9 @@ static void tcpstate_seq_flags(struct seq_file *seq, u32 flags)
 static int tcpstate_flows_show(struct seq_file *seq, void *v)
 {
 	struct tcpstate_flow_iter *it = seq->private;
-	const union tcpstate_addr *caddr, *saddr;
-	struct tcpstate_flow *flow = v;
 	char hist[TCPSTATE_HISTORY_MAX];
-	struct tcpstate_fsm fsm;
-	__be16 cport, sport;
+	struct tcpstate_flow_snap f;
+	const struct tcpstate_fsm *fsm = &f.fsm;
 	unsigned int c;
 	u64 now, last;
 
@@ -161,34 +159,31 @@ static int tcpstate_flows_show(struct seq_file *seq, void *v)
 	}
 
 	now = ktime_get_ns();
-	spin_lock_bh(&flow->lock);
-	tcpstate_flow_settle(it->tn, flow, now);
-	fsm = flow->fsm;
-	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
-	spin_unlock_bh(&flow->lock);
+	if (!tcpstate_flow_snapshot(it->tn, v, &f, current_user_ns(), now))
+		return SEQ_SKIP;
 
-	last = tcpstate_fsm_time(&fsm, TCPSTATE_TS_LAST);
-	c = tcpstate_fsm_orig_dir(&fsm);
-	if (!tcpstate_fsm_history(&fsm, hist, sizeof(hist)))
+	last = tcpstate_fsm_time(fsm, TCPSTATE_TS_LAST);
+	c = tcpstate_fsm_orig_dir(fsm);
+	if (!tcpstate_fsm_history(fsm, hist, sizeof(hist)))
 		strscpy(hist, "-", sizeof(hist));
 
-	seq_puts(seq, flow->key.family == AF_INET ? "ipv4" : "ipv6");
-	tcpstate_seq_addr(seq, flow->key.family, caddr);
-	seq_printf(seq, " %u", ntohs(cport));
-	tcpstate_seq_addr(seq, flow->key.family, saddr);
-	seq_printf(seq, " %u %s %s %s %s", ntohs(sport),
-		   tcpstate_state_name(fsm.state[c]),
-		   tcpstate_state_name(fsm.state[c ^ 1]),
-		   tcpstate_conn_state_name(tcpstate_fsm_conn_state(&fsm)),
+	seq_puts(seq, f.family == AF_INET ? "ipv4" : "ipv6");
+	tcpstate_seq_addr(seq, f.family, &f.addr[0]);
+	seq_printf(seq, " %u", ntohs(f.port[0]));
+	tcpstate_seq_addr(seq, f.family, &f.addr[1]);
+	seq_printf(seq, " %u %s %s %s %s", ntohs(f.port[1]),
+		   tcpstate_state_name(fsm->state[c]),
+		   tcpstate_state_name(fsm->state[c ^ 1]),
+		   tcpstate_conn_state_name(tcpstate_fsm_conn_state(fsm)),
 		   hist);
-	tcpstate_seq_flags(seq, tcpstate_fsm_flags(&fsm));
+	tcpstate_seq_flags(seq, tcpstate_fsm_flags(fsm));
 	seq_printf(seq, " %u %llu %u %llu %u %u %u %u %u %u %s %llu %llu\n",
-		   fsm.pkts[c], fsm.bytes[c], fsm.pkts[c ^ 1],
-		   fsm.bytes[c ^ 1], fsm.rtx[c], fsm.rtx[c ^ 1], fsm.syn_rtx,
-		   fsm.synack_rtx, fsm.keepalives, fsm.invalid,
-		   tcpstate_close_reason_name(fsm.close_reason),
-		   div_u64(now - fsm.start, NSEC_PER_MSEC),
-		   div_u64(now - clamp(last, fsm.start, now), NSEC_PER_MSEC));
+		   fsm->pkts[c], fsm->bytes[c], fsm->pkts[c ^ 1],
+		   fsm->bytes[c ^ 1], fsm->rtx[c], fsm->rtx[c ^ 1],
+		   fsm->syn_rtx, fsm->synack_rtx, fsm->keepalives,
+		   fsm->invalid, tcpstate_close_reason_name(fsm->close_reason),
+		   div_u64(now - fsm->start, NSEC_PER_MSEC),
+		   div_u64(now - clamp(last, fsm->start, now), NSEC_PER_MSEC));
 	return 0;
 }
 

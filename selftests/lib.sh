@@ -450,9 +450,7 @@ drop_acks()
 # listener_field NS PORT NAME: one column of the listeners line.
 listener_field()
 {
-	ip netns exec "$1" awk -v p="$2" -v k="$3" '
-		NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) c = i; next }
-		$3 == p { print $c }' /proc/net/tcpstate/listeners
+	proc_cols "$1" listeners "$3" port="$2"
 }
 
 # _prom_still NS DIR [--destinations]: the JSON dumps taken before and
@@ -570,34 +568,84 @@ ss_state()
 	esac
 }
 
-# flow_line NS ADDR1 PORT1 ADDR2 PORT2: the flows line of that connection
-# (either way round), prefixed with "c" or "s": which one ADDR1:PORT1 is.
+# table_cols "COLUMN..." [COLUMN=VALUE...] < TABLE: the named columns of
+# a table whose first line names them (as the files of /proc/net/tcpstate),
+# of each row whose named columns hold those values. A name the header
+# lacks fails.
+table_cols()
+{
+	local cols=$1
+	shift
+	awk -v cols="$cols" -v where="$*" '
+	function col(name) {
+		if (!(name in at)) {
+			print "no column \"" name "\"" > "/dev/stderr"
+			bad = 1
+			exit 2
+		}
+		return at[name]
+	}
+	NR == 1 {
+		for (i = 1; i <= NF; i++)
+			at[$i] = i
+		n = split(cols, want, " ")
+		for (i = 1; i <= n; i++)
+			want[i] = col(want[i])
+		m = split(where, w, " ")
+		for (i = 1; i <= m; i++) {
+			eq = index(w[i], "=")
+			wc[i] = col(substr(w[i], 1, eq - 1))
+			wv[i] = substr(w[i], eq + 1)
+		}
+		next
+	}
+	{
+		for (i = 1; i <= m; i++)
+			if ($wc[i] != wv[i])
+				next
+		line = $want[1]
+		for (i = 2; i <= n; i++)
+			line = line " " $want[i]
+		print line
+	}
+	END { exit bad ? 2 : 0 }'
+}
+
+# proc_cols NS FILE "COLUMN..." [COLUMN=VALUE...]: table_cols of
+# /proc/net/tcpstate/FILE in NS.
+proc_cols()
+{
+	local ns=$1 file=$2
+	shift 2
+	ip netns exec "$ns" cat "/proc/net/tcpstate/$file" | table_cols "$@"
+}
+
+# flow_line NS ADDR1 PORT1 ADDR2 PORT2 "COLUMN...": those columns of the
+# connection's flows line (either way round), prefixed with "c" or "s":
+# which one ADDR1:PORT1 is.
 flow_line()
 {
-	ip netns exec "$1" awk -v a="$2" -v p="$3" -v b="$4" -v q="$5" '
-		$2 == a && $3 == p && $4 == b && $5 == q { print "c", $0; exit }
-		$2 == b && $3 == q && $4 == a && $5 == p { print "s", $0; exit }
-	' /proc/net/tcpstate/flows
+	local cols=${6:-client_state server_state}
+	proc_cols "$1" flows "$cols" client="$2" cport="$3" server="$4" sport="$5" |
+		head -n 1 | sed 's/^/c /'
+	proc_cols "$1" flows "$cols" client="$4" cport="$5" server="$2" sport="$3" |
+		head -n 1 | sed 's/^/s /'
 }
 
 # tcpstate_state NS LADDR LPORT RADDR RPORT: the local endpoint's state.
 tcpstate_state()
 {
 	local l
-	l=$(flow_line "$@")
+	l=$(flow_line "$@" | head -n 1)
 	[ -n "$l" ] || { echo ABSENT; return; }
 	set -- $l
-	if [ "$1" = c ]; then echo "$7"; else echo "$8"; fi
+	if [ "$1" = c ]; then echo "$2"; else echo "$3"; fi
 }
 
 # flow_field NS ADDR1 PORT1 ADDR2 PORT2 NAME: one column of the flows line.
 flow_field()
 {
-	local col
-	col=$(ip netns exec "$1" awk -v k="$6" 'NR == 1 {
-		for (i = 1; i <= NF; i++) if ($i == k) print i + 1; exit }' \
-		/proc/net/tcpstate/flows)
-	flow_line "$1" "$2" "$3" "$4" "$5" | awk -v c="$col" '{ print $c }'
+	flow_line "$1" "$2" "$3" "$4" "$5" "$6" | head -n 1 | cut -d' ' -f2
 }
 
 # check_endpoint NS LADDR LPORT RADDR RPORT: tcpstate says what ss says.

@@ -67,10 +67,12 @@ ss_in()
 # /proc/net/tcpstate/flows.
 flows_in()
 {
-	awk -v a="$2" -v p="$3" -v b="$4" -v q="$5" '
-		$2 == a && $3 == p && $4 == b && $5 == q { print $6; f = 1; exit }
-		$2 == b && $3 == q && $4 == a && $5 == p { print $7; f = 1; exit }
-		END { if (!f) print "ABSENT" }' <<< "$1"
+	local s
+	s=$( (table_cols client_state client="$2" cport="$3" server="$4" sport="$5" \
+		<<< "$1"
+	      table_cols server_state client="$4" cport="$5" server="$2" sport="$3" \
+		<<< "$1") | head -n 1)
+	echo "${s:-ABSENT}"
 }
 
 # snapshot: for every client socket in a to $SA:$SP, "PORT client-ss
@@ -97,7 +99,8 @@ snapshot()
 	nst=$(ip netns exec "$b" nstat -saz TcpExtTCPSynRetrans \
 	      TcpExtListenOverflows)
 	[ "$before" = "$(segs)" ] || return 1
-	SERVERS=$(awk -v p="$SP" '$5 == p { print $7, substr($9, 1, 2) }' <<< "$flb")
+	SERVERS=$(table_cols "server_state history" sport="$SP" <<< "$flb" |
+		  awk '{ print $1, substr($2, 1, 2) }')
 	SNAP=
 	for p in $(awk '{ n = split($4, x, ":"); print x[n] }' <<< "$ssa" |
 		   sort -n); do
@@ -107,12 +110,9 @@ snapshot()
 		SNAP+=" $(flows_in "$flb" "$SA" "$SP" "$CA" "$p" | sed 's/^NONE$/CLOSED/')"
 		SNAP+=$'\n'
 	done
-	set -- $(awk -v p="$SP" 'NR == 1 {
-		for (i = 1; i <= NF; i++) c[$i] = i; next }
-		$3 == p { print $c["half_open"], $c["synack_rtx"],
-		$c["listen_overflows"], $c["accept_queue"],
-		$c["accept_queue_max"], $c["syn_queue"]; f = 1 }
-		END { if (!f) print "0 0 0 - - -" }' <<< "$lis") \
+	lis=$(table_cols "half_open synack_rtx listen_overflows accept_queue \
+		accept_queue_max syn_queue" port="$SP" <<< "$lis")
+	set -- ${lis:-0 0 0 - - -} \
 		$(awk '$1 == "TcpExtTCPSynRetrans" { r = $2 }
 		$1 == "TcpExtListenOverflows" { o = $2 }
 		END { print r, o }' <<< "$nst") \

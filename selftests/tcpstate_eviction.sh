@@ -10,11 +10,10 @@ source "$(dirname "$0")/lib.sh"
 SYNFLOOD="$SELFTESTS/../build/synflood"
 TCPGEN="$SELFTESTS/tcpgen.py"
 
-# flows_with NS FIELD VALUE: flows whose column FIELD (1-based) is VALUE.
+# flows_with NS CONN_STATE: how many flows are in that connection state.
 flows_with()
 {
-	ip netns exec "$1" awk -v c="$2" -v v="$3" 'NR > 1 && $c == v { n++ }
-		END { print n + 0 }' /proc/net/tcpstate/flows
+	proc_cols "$1" flows family conn_state="$2" | wc -l
 }
 
 test_eviction_order()
@@ -37,14 +36,14 @@ test_eviction_order()
 	busywait 30000 listening "$b" 9001
 	run ip netns exec "$a" "$TCPGEN" connect 10.0.1.2 9001 --count 5
 	busywait 30000 wire_quiet "$a" "$b"
-	assert_eq "ended flows (SF) before the flood" 5 "$(flows_with "$b" 8 SF)"
+	assert_eq "ended flows (SF) before the flood" 5 "$(flows_with "$b" SF)"
 
 	run ip netns exec "$a" "$SYNFLOOD" -n 1000 10.9.0.0 10.0.1.2 9100
 	busywait 30000 wire_quiet "$a" "$b"
 	assert_eq "flows in b (max_flows)" $max "$(tcpstate_stat "$b" flows)"
-	assert_eq "established flows kept" 3 "$(flows_with "$b" 8 S1)"
-	assert_eq "ended flows evicted first" 0 "$(flows_with "$b" 8 SF)"
-	assert_eq "half-open flows left (the newest)" $((max - 3)) "$(flows_with "$b" 8 S0)"
+	assert_eq "established flows kept" 3 "$(flows_with "$b" S1)"
+	assert_eq "ended flows evicted first" 0 "$(flows_with "$b" SF)"
+	assert_eq "half-open flows left (the newest)" $((max - 3)) "$(flows_with "$b" S0)"
 	assert_eq "flows evicted" $((3 + 5 + 1000 - max)) "$(tcpstate_stat "$b" flows_evicted)"
 	assert_eq "flows not tracked" 0 "$(tcpstate_stat "$b" flows_not_tracked)"
 	for i in 1 2 3; do
@@ -52,10 +51,9 @@ test_eviction_order()
 		ctl srv recv s$i 2000
 	done
 	busywait 30000 wire_quiet "$a" "$b"
-	assert_eq "established flows still tracked" 3 "$(flows_with "$b" 8 S1)"
+	assert_eq "established flows still tracked" 3 "$(flows_with "$b" S1)"
 	check_endpoint "$b" 10.0.1.2 9000 10.0.1.1 \
-		"$(awk '$4 == "10.0.1.2" && $5 == 9000 { print $3; exit }' \
-		   <(ip netns exec "$b" cat /proc/net/tcpstate/flows))"
+		"$(proc_cols "$b" flows cport server=10.0.1.2 sport=9000 | head -n 1)"
 }
 
 # Only established flows and no room: the new flow is not tracked.
@@ -75,7 +73,7 @@ test_table_full()
 	done
 	busywait 30000 wire_quiet "$a" "$b"
 	assert_eq "flows in b" 2 "$(tcpstate_stat "$b" flows)"
-	assert_eq "established flows kept" 2 "$(flows_with "$b" 8 S1)"
+	assert_eq "established flows kept" 2 "$(flows_with "$b" S1)"
 	assert_eq "table full" 1 "$([ "$(tcpstate_stat "$b" table_full)" -ge 1 ] && echo 1)"
 	assert_eq "flows evicted" 0 "$(tcpstate_stat "$b" flows_evicted)"
 	[ "$(tcpstate_stat "$b" flows_not_tracked)" -ge 1 ] || fail "nothing counted as not tracked"

@@ -122,11 +122,10 @@ test_tiny_table_under_flood()
 		ctl cli send "c$i" 2000
 		ctl srv recv "s$i" 2000
 	done
-	ip netns exec "$b" awk 'NR > 1 { print $6, $7, $8 }' /proc/net/tcpstate/flows |
-		sort | uniq -c
+	proc_cols "$b" flows "client_state server_state conn_state" | sort | uniq -c
 	assert_eq "flows established on both sides in b" 5 \
-		"$(ip netns exec "$b" awk '$6 == "ESTABLISHED" && $7 == "ESTABLISHED"' \
-		   /proc/net/tcpstate/flows | wc -l)"
+		"$(proc_cols "$b" flows family client_state=ESTABLISHED \
+		   server_state=ESTABLISHED | wc -l)"
 	kernel_clean
 }
 

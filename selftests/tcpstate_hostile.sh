@@ -33,8 +33,7 @@ routed()
 # flows_of NS: "inet CLIENT CPORT SERVER SPORT" for each flow of NS.
 flows_of()
 {
-	ip netns exec "$1" awk 'NR > 1 { print "inet", $2, $3, $4, $5 }' \
-		/proc/net/tcpstate/flows
+	proc_cols "$1" flows "client cport server sport" | sed 's/^/inet /'
 }
 
 # Flow get, flow and listener dumps, flush, procfs read 7 bytes at a time
@@ -175,8 +174,7 @@ test_dump_100k_under_churn()
 	out=$(ts "$b" flows -j dport :8620 | python3 -c 'import json, sys
 print(len({(f["src"], f["sport"]) for f in json.load(sys.stdin)}))')
 	assert_eq "distinct flows in the netlink dump" "$n" "$out"
-	out=$(ip netns exec "$b" awk '$5 == 8620 { print $2, $3 }' \
-		/proc/net/tcpstate/flows | sort -u | wc -l)
+	out=$(proc_cols "$b" flows "client cport" sport=8620 | sort -u | wc -l)
 	assert_eq "distinct flows in procfs" "$n" "$out"
 	diag "$(tcpstate_stat "$b" flows_expired) flows expired during the dumps"
 }

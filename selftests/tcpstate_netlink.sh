@@ -40,10 +40,12 @@ for f in json.load(sys.stdin):
         f["close_reason"])))' | sort
 }
 
+# proc_flows NS: procfs flows, but for the flags and times.
 proc_flows()
 {
-	ip netns exec "$1" awk 'NR > 1 { $10 = ""; $22 = ""; $23 = ""; print }' \
-		/proc/net/tcpstate/flows | tr -s ' ' | sed 's/ $//' | sort
+	proc_cols "$1" flows "family client cport server sport client_state \
+		server_state conn_state history c_pkts c_bytes s_pkts s_bytes c_rtx \
+		s_rtx syn_rtx synack_rtx keepalives invalid close_reason" | sort
 }
 
 # A known mix in b: established v4 and v6, a closed one in TIME_WAIT at the

@@ -163,10 +163,8 @@ refused()
 	addresses "$1"
 	ip netns exec "$a" "$TCPGEN" connect "$SA" 8005 2>/dev/null && fail "port 8005 answered"
 	busywait 30000 wire_quiet "$a" "$b"
-	fail=$(ip netns exec "$a" awk '$5 == 8005' /proc/net/tcpstate/flows)
-	echo "  $fail"
-	assert_eq "client, server, conn_state" "CLOSED CLOSED REJ" \
-		"$(awk '{ print $6, $7, $8 }' <<< "$fail")"
+	fail=$(proc_cols "$a" flows "client_state server_state conn_state" sport=8005)
+	assert_eq "client, server, conn_state" "CLOSED CLOSED REJ" "$fail"
 	assert_eq "RSTs sent by b (nstat TcpOutRsts)" "$(nstat_abs "$b" TcpOutRsts)" \
 		"$(tcpstate_stat "$b" rsts_out)"
 }
@@ -215,10 +213,9 @@ linger_abort()
 	ctl srv recv s 1000
 	ctl cli abort c
 	check_both
-	line=$(flow_line "$b" "$CA" "$CP" "$SA" "$SP")
+	line=$(flow_line "$b" "$CA" "$CP" "$SA" "$SP" "conn_state close_reason")
 	echo "  $line"
-	assert_eq "conn_state, close_reason" "RSTO rst_client" \
-		"$(awk '{ print $9, $22 }' <<< "$line")"
+	assert_eq "conn_state, close_reason" "c RSTO rst_client" "$line"
 	assert_eq "RSTs sent by a (nstat TcpOutRsts)" "$(nstat_abs "$a" TcpOutRsts)" \
 		"$(tcpstate_stat "$a" rsts_out)"
 }
@@ -347,14 +344,14 @@ test_forwarded()
 	assert_eq "router flows (connections made)" 16 "$(tcpstate_stat "$r" flows_created)"
 	assert_eq "router handshakes" 16 "$(tcpstate_stat "$r" handshakes)"
 	assert_eq "router flows ended" 16 "$(tcpstate_stat "$r" flows_ended)"
-	pkts=$(ip netns exec "$r" awk 'NR > 1 { n += $11 + $13 } END { print n }' \
-		/proc/net/tcpstate/flows)
+	pkts=$(proc_cols "$r" flows "c_pkts s_pkts" |
+		awk '{ n += $1 + $2 } END { print n }')
 	sent=$(($(nstat_abs "$a" TcpOutSegs) + $(nstat_abs "$a" TcpRetransSegs) +
 		$(nstat_abs "$b" TcpOutSegs) + $(nstat_abs "$b" TcpRetransSegs)))
 	assert_eq "router per-flow packets (a and b sent)" "$sent" "$pkts"
 	assert_eq "router: states of every flow" "16 TIME_WAIT CLOSED SF" \
-		"$(ip netns exec "$r" awk 'NR > 1 { print $6, $7, $8 }' \
-		   /proc/net/tcpstate/flows | sort | uniq -c | awk '{ $1 = $1; print }')"
+		"$(proc_cols "$r" flows "client_state server_state conn_state" |
+		   sort | uniq -c | awk '{ $1 = $1; print }')"
 }
 
 tw_count()
@@ -429,8 +426,7 @@ test_dump_100k()
 	assert_eq "flows in b" "$n" "$(tcpstate_stat "$b" flows)"
 	lines=$(ip netns exec "$b" cat /proc/net/tcpstate/flows | tail -n +2 | wc -l)
 	assert_eq "distinct flows in /proc/net/tcpstate/flows" $n \
-		"$(ip netns exec "$b" awk 'NR > 1 { print $2, $3, $4, $5 }' \
-		   /proc/net/tcpstate/flows | sort -u | wc -l)"
+		"$(proc_cols "$b" flows "client cport server sport" | sort -u | wc -l)"
 	echo "  lines: $lines (a flow listed twice means the table was resized meanwhile)"
 	[ "$lines" -ge $n ] || fail "flows left out"
 	kernel_clean

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow.h"
+#include "out.h"
 #include "nl.h"
 #include "tcpstate.h"
 

@@ -145,6 +145,11 @@ static int parse_count(const char *s, size_t *count)
 	return 0;
 }
 
+static int dests_talk(struct nl *nl, void *ds)
+{
+	return ts_dests_dump(nl, ds);
+}
+
 int cmd_destinations(int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -157,7 +162,6 @@ int cmd_destinations(int argc, char *argv[])
 	struct ts_dests ds = { 0 };
 	bool json = false, pretty = false;
 	size_t count = SIZE_MAX;
-	struct nl nl;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "jpn:h", opts, NULL)) != -1) {
@@ -176,16 +180,10 @@ int cmd_destinations(int argc, char *argv[])
 		fprintf(stderr, USAGE, prog);
 		return EXIT_USAGE;
 	}
-	if (nl_open(&nl))
-		return EXIT_ERR;
-	err = ts_dests_dump(&nl, &ds);
-	if (err) {
-		nl_perror(&nl, "destinations", err);
-		nl_close(&nl);
+	if (nl_session("destinations", dests_talk, &ds)) {
 		free(ds.v);
 		return EXIT_ERR;
 	}
-	nl_close(&nl);
 	err = print_dests(&ds, count, json, pretty);
 	free(ds.v);
 	return err ? EXIT_ERR : EXIT_OK;

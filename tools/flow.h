@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A flow as the tools see it: filled from a struct tcpstate_fsm by
- * `tcpstate replay`, from netlink attributes by `tcpstate flows`, and
- * printed by one printer (print.c) as a text table or as JSON.
+ * `tcpstate replay`, from netlink attributes by `tcpstate flows` and
+ * `monitor`, and printed by one printer as a text table or as JSON
+ * (out.h), all in flow.c.
  */
 #ifndef TCPSTATE_FLOW_H
 #define TCPSTATE_FLOW_H
@@ -12,6 +13,7 @@
 #include <stdio.h>
 
 #include "../module/fsm.h"
+#include "out.h"
 
 /* Sides of a flow, the index of the per-side arrays of struct ts_flow. */
 enum { TS_CLIENT, TS_SERVER };
@@ -61,44 +63,15 @@ void ts_flow_fill(struct ts_flow *f, const struct tcpstate_fsm *fsm,
 int ts_flow_cmp(const void *a, const void *b);
 void ts_flow_sort(struct ts_flow *flows, size_t n);
 
-/*
- * print.c: a small writer whose calls produce either an aligned text table
- * or JSON, in the manner of iproute2's json_print. A value goes to the
- * views its `where` names; text cells are columns headed by `col`.
- */
-enum {
-	OUT_TEXT = 1,
-	OUT_JSON = 2,
-	OUT_ANY = OUT_TEXT | OUT_JSON,
-};
-
-struct ts_out;
-
-struct ts_out *out_new(FILE *f, bool json, bool pretty);
-bool out_option(int c, bool *json, bool *pretty);
-int out_free(struct ts_out *o);
-bool out_is_json(const struct ts_out *o);
-void out_list_begin(struct ts_out *o);
-void out_list_end(struct ts_out *o);
-void out_obj_begin(struct ts_out *o, const char *key);
-void out_obj_end(struct ts_out *o);
-void out_array_begin(struct ts_out *o, int where, const char *key,
-		     const char *col);
-void out_array_end(struct ts_out *o, int where, const char *col);
-void out_str(struct ts_out *o, int where, const char *key, const char *col,
-	     const char *val);
-void out_u64(struct ts_out *o, int where, const char *key, const char *col,
-	     uint64_t val);
-void out_bool(struct ts_out *o, int where, const char *key, const char *col,
-	      bool val);
-void out_null(struct ts_out *o, int where, const char *key, const char *col);
-void out_drop_rows(struct ts_out *o);
-
 void ts_print_flow_fields(struct ts_out *o, const struct ts_flow *f);
 void ts_print_flow(struct ts_out *o, const struct ts_flow *f);
 const char *ts_family_name(int family);
 const char *ts_side_name(unsigned int side);
 int ts_print_flows(FILE *f, struct ts_flow *flows, size_t n, bool json,
 		   bool pretty);
+
+struct nlattr;
+/* A flow from its TCPSTATE_A_FLOW_* attributes, indexed by type. */
+void ts_flow_from_attrs(struct ts_flow *f, const struct nlattr **tb);
 
 #endif

@@ -59,7 +59,7 @@ struct filter {
 };
 
 /* An RFC 793 name (either case, - or _) or an ss name: -1 if neither. */
-int ts_parse_state(const char *s)
+static int ts_parse_state(const char *s)
 {
 	char buf[32];
 	size_t i;
@@ -289,71 +289,6 @@ static void put_filter(struct nlmsghdr *nlh, const struct filter *f)
 	mnl_attr_nest_end(nlh, nest);
 }
 
-static void get_addr(const struct nlattr *a, uint8_t *addr)
-{
-	size_t n = a ? mnl_attr_get_payload_len(a) : 0;
-
-	memset(addr, 0, 16);
-	if (n == 4 || n == 16)
-		memcpy(addr, mnl_attr_get_payload(a), n);
-}
-
-static uint64_t get_rtt(const struct nlattr *a)
-{
-	return a ? mnl_attr_get_u32(a) : TS_NONE;
-}
-
-static void get_owner(struct ts_flow *f, int side, const struct nlattr *uid,
-		      const struct nlattr *cgroup)
-{
-	if (!uid)
-		return;
-	f->owned |= 1U << side;
-	f->uid[side] = mnl_attr_get_u32(uid);
-	f->cgroup[side] = nl_u64(cgroup);
-}
-
-/* struct ts_flow from TCPSTATE_A_FLOW_* attributes. */
-void ts_flow_from_attrs(struct ts_flow *f, const struct nlattr **tb)
-{
-	memset(f, 0, sizeof(*f));
-	f->family = nl_u64(tb[TCPSTATE_A_FLOW_FAMILY]);
-	get_addr(tb[TCPSTATE_A_FLOW_CLIENT_ADDR], f->addr[TS_CLIENT]);
-	get_addr(tb[TCPSTATE_A_FLOW_SERVER_ADDR], f->addr[TS_SERVER]);
-	f->port[TS_CLIENT] = ntohs(nl_u64(tb[TCPSTATE_A_FLOW_CLIENT_PORT]));
-	f->port[TS_SERVER] = ntohs(nl_u64(tb[TCPSTATE_A_FLOW_SERVER_PORT]));
-	f->state[TS_CLIENT] = nl_u64(tb[TCPSTATE_A_FLOW_CLIENT_STATE]);
-	f->state[TS_SERVER] = nl_u64(tb[TCPSTATE_A_FLOW_SERVER_STATE]);
-	f->conn_state = nl_u64(tb[TCPSTATE_A_FLOW_CONN_STATE]);
-	f->close_reason = nl_u64(tb[TCPSTATE_A_FLOW_CLOSE_REASON]);
-	f->closer = nl_u64(tb[TCPSTATE_A_FLOW_CLOSER]);
-	if (tb[TCPSTATE_A_FLOW_HISTORY])
-		snprintf(f->history, sizeof(f->history), "%s",
-			 mnl_attr_get_str(tb[TCPSTATE_A_FLOW_HISTORY]));
-	f->flags = nl_u64(tb[TCPSTATE_A_FLOW_FLAGS]);
-	f->pkts[TS_CLIENT] = nl_u64(tb[TCPSTATE_A_FLOW_CLIENT_PKTS]);
-	f->bytes[TS_CLIENT] = nl_u64(tb[TCPSTATE_A_FLOW_CLIENT_BYTES]);
-	f->pkts[TS_SERVER] = nl_u64(tb[TCPSTATE_A_FLOW_SERVER_PKTS]);
-	f->bytes[TS_SERVER] = nl_u64(tb[TCPSTATE_A_FLOW_SERVER_BYTES]);
-	f->retrans[TS_CLIENT] = nl_u64(tb[TCPSTATE_A_FLOW_CLIENT_RETRANS]);
-	f->retrans[TS_SERVER] = nl_u64(tb[TCPSTATE_A_FLOW_SERVER_RETRANS]);
-	f->syn_retrans = nl_u64(tb[TCPSTATE_A_FLOW_SYN_RETRANS]);
-	f->synack_retrans = nl_u64(tb[TCPSTATE_A_FLOW_SYNACK_RETRANS]);
-	f->fin_retrans = nl_u64(tb[TCPSTATE_A_FLOW_FIN_RETRANS]);
-	f->keepalives = nl_u64(tb[TCPSTATE_A_FLOW_KEEPALIVES]);
-	f->invalid = nl_u64(tb[TCPSTATE_A_FLOW_INVALID]);
-	f->start_ns = nl_u64(tb[TCPSTATE_A_FLOW_START_NS]);
-	f->duration_ms = nl_u64(tb[TCPSTATE_A_FLOW_DURATION_MS]);
-	f->rtt_syn_synack_us = get_rtt(tb[TCPSTATE_A_FLOW_RTT_SYN_SYNACK_US]);
-	f->rtt_synack_ack_us = get_rtt(tb[TCPSTATE_A_FLOW_RTT_SYNACK_ACK_US]);
-	f->live = true;
-	f->stuck = nl_u64(tb[TCPSTATE_A_FLOW_STUCK]);
-	get_owner(f, TS_CLIENT, tb[TCPSTATE_A_FLOW_CLIENT_UID],
-		  tb[TCPSTATE_A_FLOW_CLIENT_CGROUP]);
-	get_owner(f, TS_SERVER, tb[TCPSTATE_A_FLOW_SERVER_UID],
-		  tb[TCPSTATE_A_FLOW_SERVER_CGROUP]);
-}
-
 struct flows {
 	struct ts_flow *v;
 	size_t n, size;
@@ -447,6 +382,18 @@ int ts_stuck_flows_dump(struct nl *nl, struct ts_flow **v, size_t *n)
 	return err;
 }
 
+struct flows_dump {
+	const struct filter *f;
+	struct flows *fl;
+};
+
+static int flows_talk(struct nl *nl, void *arg)
+{
+	struct flows_dump *d = arg;
+
+	return dump_flows(nl, d->f, d->fl);
+}
+
 int cmd_flows(int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -457,8 +404,8 @@ int cmd_flows(int argc, char *argv[])
 	};
 	struct filter f = { 0 };
 	struct flows fl = { 0 };
+	struct flows_dump d;
 	bool json = false, pretty = false;
-	struct nl nl;
 	int c, err;
 
 	/* options may come anywhere: no filter value starts with '-' */
@@ -480,17 +427,11 @@ int cmd_flows(int argc, char *argv[])
 	err = parse_filters(&f, argc - optind, argv + optind);
 	if (err)
 		goto out;
+	d.f = &f;
+	d.fl = &fl;
 	err = EXIT_ERR;
-	if (nl_open(&nl))
+	if (nl_session("flows", flows_talk, &d))
 		goto out;
-	err = dump_flows(&nl, &f, &fl);
-	if (err) {
-		nl_perror(&nl, "flows", err);
-		nl_close(&nl);
-		err = EXIT_ERR;
-		goto out;
-	}
-	nl_close(&nl);
 	filter_owners(&f, &fl);
 	err = ts_print_flows(stdout, fl.v, fl.n, json, pretty) ? EXIT_ERR :
 	      EXIT_OK;

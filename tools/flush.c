@@ -2,11 +2,10 @@
 /*
  * tcpstate flush [-j]: end and forget every flow of this namespace.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <string.h>
 
-#include "flow.h"
+#include "out.h"
 #include "nl.h"
 #include "tcpstate.h"
 
@@ -19,35 +18,25 @@ static int flush_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static int flush_talk(struct nl *nl, void *flows)
+{
+	return nl_talk(nl, nl_request(nl, TCPSTATE_CMD_FLUSH, 0), flush_cb,
+		       flows);
+}
+
 int cmd_flush(int argc, char *argv[])
 {
 	bool json = false, pretty = false;
 	uint64_t flows = 0;
 	struct ts_out *o;
-	struct nl nl;
-	int c, err;
+	int rc;
 
-	while ((c = getopt(argc, argv, "jph")) != -1) {
-		if (out_option(c, &json, &pretty))
-			continue;
-		fprintf(c == 'h' ? stdout : stderr,
-			"Usage: %s flush [-j] [-p]\n", prog);
-		return c == 'h' ? EXIT_OK : EXIT_USAGE;
-	}
-	if (optind != argc) {
-		fprintf(stderr, "Usage: %s flush [-j] [-p]\n", prog);
-		return EXIT_USAGE;
-	}
-	if (nl_open(&nl))
+	rc = ts_out_options(argc, argv, "Usage: %s flush [-j] [-p]\n", &json,
+			    &pretty);
+	if (rc >= 0)
+		return rc;
+	if (nl_session("flush", flush_talk, &flows))
 		return EXIT_ERR;
-	err = nl_talk(&nl, nl_request(&nl, TCPSTATE_CMD_FLUSH, 0), flush_cb,
-		      &flows);
-	if (err) {
-		nl_perror(&nl, "flush", err);
-		nl_close(&nl);
-		return EXIT_ERR;
-	}
-	nl_close(&nl);
 	o = out_new(stdout, json, pretty);
 	if (!o)
 		return EXIT_ERR;

@@ -226,27 +226,14 @@ out:
 
 int cmd_health(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct health h = { 0 };
 	bool json = false, pretty = false;
 	struct nl nl;
-	int c, err;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "jph", opts, NULL)) != -1) {
-		if (out_option(c, &json, &pretty))
-			continue;
-		fprintf(c == 'h' ? stdout : stderr, USAGE, prog);
-		return c == 'h' ? EXIT_OK : EXIT_USAGE;
-	}
-	if (optind != argc) {
-		fprintf(stderr, USAGE, prog);
-		return EXIT_USAGE;
-	}
+	err = ts_out_options(argc, argv, USAGE, &json, &pretty);
+	if (err >= 0)
+		return err;
 	if (nl_open(&nl))
 		return HEALTH_UNKNOWN;
 	h.o = out_new(stdout, json, pretty);

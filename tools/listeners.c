@@ -195,40 +195,25 @@ static int print_listeners(struct ts_listeners *ls, bool json, bool pretty)
 	return out_free(o);
 }
 
+static int listeners_talk(struct nl *nl, void *ls)
+{
+	return ts_listeners_dump(nl, ls);
+}
+
 int cmd_listeners(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ts_listeners ls = { 0 };
 	bool json = false, pretty = false;
-	struct nl nl;
-	int c, err;
+	int err;
 
-	while ((c = getopt_long(argc, argv, "jph", opts, NULL)) != -1) {
-		if (out_option(c, &json, &pretty))
-			continue;
-		fprintf(c == 'h' ? stdout : stderr,
-			"Usage: %s listeners [-j] [-p]\n", prog);
-		return c == 'h' ? EXIT_OK : EXIT_USAGE;
-	}
-	if (optind != argc) {
-		fprintf(stderr, "Usage: %s listeners [-j] [-p]\n", prog);
-		return EXIT_USAGE;
-	}
-	if (nl_open(&nl))
-		return EXIT_ERR;
-	err = ts_listeners_dump(&nl, &ls);
-	if (err) {
-		nl_perror(&nl, "listeners", err);
-		nl_close(&nl);
+	err = ts_out_options(argc, argv, "Usage: %s listeners [-j] [-p]\n",
+			     &json, &pretty);
+	if (err >= 0)
+		return err;
+	if (nl_session("listeners", listeners_talk, &ls)) {
 		free(ls.v);
 		return EXIT_ERR;
 	}
-	nl_close(&nl);
 	err = print_listeners(&ls, json, pretty);
 	free(ls.v);
 	return err ? EXIT_ERR : EXIT_OK;

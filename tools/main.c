@@ -2,12 +2,38 @@
 /*
  * tcpstate: ask the tcpstate module what the TCP connections are doing.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "out.h"
 #include "tcpstate.h"
 
 const char *prog = "tcpstate";
+
+int ts_out_options(int argc, char *argv[], const char *usage, bool *json,
+		   bool *pretty)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jph", opts, NULL)) != -1) {
+		if (out_option(c, json, pretty))
+			continue;
+		fprintf(c == 'h' ? stdout : stderr, usage, prog);
+		return c == 'h' ? EXIT_OK : EXIT_USAGE;
+	}
+	if (optind != argc) {
+		fprintf(stderr, usage, prog);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
 
 static const struct {
 	const char *name;

@@ -112,6 +112,21 @@ void nl_close(struct nl *nl)
 	nl->buf = NULL;
 }
 
+int nl_session(const char *what, int (*talk)(struct nl *nl, void *arg),
+	       void *arg)
+{
+	struct nl nl;
+	int err;
+
+	if (nl_open(&nl))
+		return 1;
+	err = talk(&nl, arg);
+	if (err)
+		nl_perror(&nl, what, err);
+	nl_close(&nl);
+	return err ? 1 : 0;
+}
+
 struct nlmsghdr *nl_request(struct nl *nl, uint8_t cmd, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);

@@ -33,6 +33,12 @@ struct nlmsghdr *nl_request(struct nl *nl, uint8_t cmd, uint16_t flags);
 int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 /* Say why `what` failed, in words a person can act on. */
 void nl_perror(const struct nl *nl, const char *what, int err);
+/*
+ * A command's whole exchange with the module: open, talk(nl, arg) (0 or
+ * -errno), close. 0, or 1 once it said what went wrong (naming `what`).
+ */
+int nl_session(const char *what, int (*talk)(struct nl *nl, void *arg),
+	       void *arg);
 /* Join the "events" group: 0 or -errno (-EPERM without CAP_NET_ADMIN). */
 int nl_subscribe(struct nl *nl);
 /* Receive multicast messages until cb stops: run cb on each. */

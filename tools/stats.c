@@ -20,50 +20,15 @@
 
 #define USAGE "Usage: %s stats [-j] [-p] [--prometheus [--destinations]]\n"
 
-/* Each counter: its attribute, name, and Prometheus help. */
+/* Each counter (module/stats.h): its attribute, name, and Prometheus help. */
 static const struct {
 	int attr;
 	const char *name;
 	const char *help;
 } counters[] = {
-	{ TCPSTATE_A_STATS_SEGMENTS, "segments", "TCP segments seen, each once" },
-	{ TCPSTATE_A_STATS_SEGMENTS_IN, "segments_in", "TCP segments arriving (local or forwarded)" },
-	{ TCPSTATE_A_STATS_SEGMENTS_OUT, "segments_out", "TCP segments sent by this host" },
-	{ TCPSTATE_A_STATS_SEGMENTS_IPV4, "segments_ipv4", "TCP segments over IPv4" },
-	{ TCPSTATE_A_STATS_SEGMENTS_IPV6, "segments_ipv6", "TCP segments over IPv6" },
-	{ TCPSTATE_A_STATS_SKBS, "skbs", "skbs carrying TCP segments" },
-	{ TCPSTATE_A_STATS_GSO_SKBS, "gso_skbs", "GSO/GRO skbs carrying TCP segments" },
-	{ TCPSTATE_A_STATS_RSTS_IN, "rsts_in", "segments with RST arriving" },
-	{ TCPSTATE_A_STATS_RSTS_OUT, "rsts_out", "segments with RST sent by this host" },
-	{ TCPSTATE_A_STATS_FRAGMENTS, "fragments", "non-first IP fragments of TCP, not parsed" },
-	{ TCPSTATE_A_STATS_MALFORMED, "malformed", "truncated or invalid TCP headers" },
-	{ TCPSTATE_A_STATS_BAD_OPTIONS, "bad_options", "SYN options with a bad length" },
-	{ TCPSTATE_A_STATS_BAD_CHECKSUM, "bad_checksum", "segments arriving with a bad TCP checksum, not tracked" },
-	{ TCPSTATE_A_STATS_NO_FLOW, "no_flow", "RST or odd segments matching no flow" },
-	{ TCPSTATE_A_STATS_INVALID, "invalid", "segments the state machine refused" },
-	{ TCPSTATE_A_STATS_RST_OUT_OF_WINDOW, "rst_out_of_window", "RSTs outside the window (RFC 5961)" },
-	{ TCPSTATE_A_STATS_RETRANSMISSIONS, "retransmissions", "SYN, SYN-ACK, data or FIN sent again" },
-	{ TCPSTATE_A_STATS_KEEPALIVES, "keepalives", "keepalive probes seen" },
-	{ TCPSTATE_A_STATS_HANDSHAKES, "handshakes", "three-way handshakes completed" },
-	{ TCPSTATE_A_STATS_FLOWS_CREATED, "flows_created", "flows created" },
-	{ TCPSTATE_A_STATS_FLOWS_MIDSTREAM, "flows_midstream", "flows picked up without a SYN" },
-	{ TCPSTATE_A_STATS_FLOWS_ENDED, "flows_ended", "connections over (FIN, RST, timeout, ...)" },
-	{ TCPSTATE_A_STATS_FLOWS_REUSED, "flows_reused", "new incarnations of a 4-tuple" },
-	{ TCPSTATE_A_STATS_TIME_WAIT_REUSED, "time_wait_reused", "new incarnations that replaced a TIME_WAIT" },
-	{ TCPSTATE_A_STATS_FLOWS_EXPIRED, "flows_expired", "flows freed by timeout" },
-	{ TCPSTATE_A_STATS_FLOWS_EVICTED, "flows_evicted", "flows freed to make room" },
-	{ TCPSTATE_A_STATS_FLOWS_FLUSHED, "flows_flushed", "flows flushed by the administrator" },
-	{ TCPSTATE_A_STATS_FLOWS_NOT_TRACKED, "flows_not_tracked", "flows not tracked: no room or no memory" },
-	{ TCPSTATE_A_STATS_TABLE_FULL, "table_full", "times max_flows was reached with nothing to evict" },
-	{ TCPSTATE_A_STATS_ALLOC_FAILED, "alloc_failed", "flow allocations that failed" },
-	{ TCPSTATE_A_STATS_LISTENER_OVERFLOW, "listener_overflow", "listeners aggregated: listener table full" },
-	{ TCPSTATE_A_STATS_EVENTS_DROPPED, "events_dropped", "netlink events that could not be delivered" },
-	{ TCPSTATE_A_STATS_STUCK_SYN_RECV, "stuck_syn_recv", "servers found stuck in SYN_RECEIVED (stuck_syn_recv_ms)" },
-	{ TCPSTATE_A_STATS_STUCK_CLOSE_WAIT, "stuck_close_wait", "endpoints found stuck in CLOSE_WAIT (stuck_close_wait_ms)" },
-	{ TCPSTATE_A_STATS_STUCK_FIN_WAIT_2, "stuck_fin_wait_2", "endpoints found stuck in FIN_WAIT_2 (stuck_fin_wait_2_ms)" },
-	{ TCPSTATE_A_STATS_STUCK_LAST_ACK, "stuck_last_ack", "endpoints found stuck in LAST_ACK (stuck_last_ack_ms)" },
-	{ TCPSTATE_A_STATS_PORT_PRESSURE, "port_pressure", "times a destination's port-pressure warning rose" },
-	{ TCPSTATE_A_STATS_DESTINATION_OVERFLOW, "destination_overflow", "flows counted on the overflow destination: table full" },
+#define TCPSTATE_STAT(id, name, help) { TCPSTATE_A_STATS_##id, name, help },
+#include "../module/stats.h"
+#undef TCPSTATE_STAT
 };
 
 static const struct {

@@ -69,7 +69,6 @@ static void make_seg(const unsigned char *rec, const struct tcpstate_fsm *fsm,
 	seg->pkts = rec[14];
 	seg->opt = rec[5] & 0xf;
 	seg->wscale = rec[5] >> 4;
-	seg->mss = 1460;
 	seg->sflags = (rec[15] & 0x80 ? TCPSTATE_SEG_NO_SOCK : 0) |
 		      (rec[15] & 0x60 ? TCPSTATE_SEG_REQ : 0) |
 		      (rec[15] & 0x40 ? TCPSTATE_SEG_REQ_FULL : 0);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The scenarios: every lifecycle of issue 3. Each step is
+ * The scenarios: every lifecycle of a TCP connection the fsm models:
+ * handshakes, teardowns, resets, pickups and reuse. Each step is
  *   SEG(sender, flags, seq, ack, len, client state, server state)
  * with seq relative to the sender's ISN and ack to the receiver's; the
  * states are those `ss` would show on each host once the wire is quiet.
@@ -1114,6 +1115,18 @@ SCEN("handshake_rtt_split",
      SEG(C, F_S, 0, 0, 0, SS, NO),
      SEGX(S, F_SA, 0, 1, 0, ES, SR, .dt_us = 10000),
      SEGX(C, F_A, 1, 1, 0, ES, ES, .dt_us = 25000)),
+SCEN("handshake_rtt_without_synack_unknown",
+     "cs=S0 hist=S rtt_syn_us=-1 rtt_ack_us=-1",
+     SEG(C, F_S, 0, 0, 0, SS, NO),
+     SEGX(C, F_S, 0, 0, 0, SS, NO, .dt_us = 1000000)),
+SCEN("handshake_rtt_midstream_only_ack",
+     "cs=OTH hist=Da flags=midstream orig=C rtt_syn_us=-1 rtt_ack_us=-1",
+     SEGX(C, F_PA, 1000, 5000, 100, NO, NO, .ev = EV(FIRST)),
+     SEGX(S, F_A, 5000, 1100, 0, ES, ES, .dt_us = 3000)),
+SCEN("handshake_rtt_synack_no_ack_yet",
+     "cs=S1 hist=Sh rtt_syn_us=7000 rtt_ack_us=-1",
+     SEG(C, F_S, 0, 0, 0, SS, NO),
+     SEGX(S, F_SA, 0, 1, 0, ES, SR, .dt_us = 7000)),
 SCEN("options_negotiated",
      "cs=S1 hist=ShA flags=handshake,wscale,sack,ts",
      SEGX(C, F_S, 0, 0, 0, SS, NO, .opt = WS_OPTS, .wscale = 7),
