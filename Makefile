@@ -33,7 +33,7 @@ CHECKPATCH_DIR = build/checkpatch
 PREFIX ?= /usr/local
 VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
-.PHONY: FORCE all deps kernel module tools check check-debug ynl demo fuzz bench bench-stages bench-tools bench-fsm sparse \
+.PHONY: FORCE all deps kernel module tools check check-debug ynl uapi demo fuzz bench bench-stages bench-tools bench-fsm sparse \
 	checkpatch install dkms-install clean
 
 all: module tools
@@ -97,6 +97,12 @@ $(YNL): $(YNL_SRC)
 	@rm -rf build/ynl && mv build/ynl.tmp build/ynl && touch $@
 
 ynl: $(YNL)
+
+# include/uapi/tcpstate.h, generated from spec/tcpstate.yaml by the
+# kernel's ynl-gen-c and committed; make check proves it is up to date.
+uapi: $(YNL)
+	scripts/uapi-gen.sh > include/uapi/tcpstate.h.tmp
+	mv include/uapi/tcpstate.h.tmp include/uapi/tcpstate.h
 
 # The VM suites run in two VMs side by side, VM_SMP vCPUs each: two VMs
 # of one vCPU keep both cores here busy without overcommitting them.

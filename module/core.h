@@ -44,7 +44,7 @@ enum tcpstate_stuck {
 struct tcpstate_pcpu_stats {
 	u64 v[TCPSTATE_STAT_NR];
 	/* gauges: endpoints in each state, by role (0 client, 1 server) */
-	long endpoints[2][TCPSTATE_S_MAX];
+	long endpoints[2][__TCPSTATE_S_MAX];
 };
 
 /* Per-namespace settings: module parameters at creation, then netlink. */

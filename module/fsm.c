@@ -73,7 +73,7 @@
 #define SIV TCPSTATE_T_IV
 
 const u8
-tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][TCPSTATE_S_MAX] = {
+tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][__TCPSTATE_S_MAX] = {
 	[TCPSTATE_VIEW_SENDER] = {
 /* syn */
 /*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
@@ -230,7 +230,7 @@ tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][TCPSTATE_S_MAX] = {
  * answer to it was never delivered; SIV: no move. Only taken when the
  * sender has sent nothing since but segments of this kind (code checks).
  */
-const u8 tcpstate_fsm_back[TCPSTATE_AGAIN_MAX][TCPSTATE_S_MAX] = {
+const u8 tcpstate_fsm_back[TCPSTATE_AGAIN_MAX][__TCPSTATE_S_MAX] = {
 /* syn */
 /*	   SNO  SCL  SLI  SSS  SSR  SES  SF1  SF2  SCW  SCG  SLA  STW */
 	{ SIV, SIV, SIV, SIV, SIV, SSS, SIV, SIV, SIV, SIV, SIV, SIV },
@@ -1537,7 +1537,7 @@ void tcpstate_fsm_socket(struct tcpstate_fsm *fsm, u8 state, u64 now,
 		fsm->pending = 0;
 		res->events |= TCPSTATE_EV_OVERFLOW;
 	}
-	if (state == was || state >= TCPSTATE_S_MAX)
+	if (state == was || state >= __TCPSTATE_S_MAX)
 		return;
 	if (state == SCL) {
 		set_state(fsm, s, SCL, res);
@@ -1785,7 +1785,7 @@ u32 tcpstate_fsm_flags(const struct tcpstate_fsm *fsm)
 	return f;
 }
 
-static const char * const tcpstate_state_names[TCPSTATE_S_MAX] = {
+static const char * const tcpstate_state_names[__TCPSTATE_S_MAX] = {
 	[TCPSTATE_S_NONE]		= "NONE",
 	[TCPSTATE_S_CLOSED]		= "CLOSED",
 	[TCPSTATE_S_LISTEN]		= "LISTEN",
@@ -1800,7 +1800,7 @@ static const char * const tcpstate_state_names[TCPSTATE_S_MAX] = {
 	[TCPSTATE_S_TIME_WAIT]		= "TIME_WAIT",
 };
 
-static const char * const tcpstate_conn_state_names[TCPSTATE_CS_MAX] = {
+static const char * const tcpstate_conn_state_names[__TCPSTATE_CS_MAX] = {
 	[TCPSTATE_CS_S0]	= "S0",
 	[TCPSTATE_CS_S1]	= "S1",
 	[TCPSTATE_CS_SF]	= "SF",
@@ -1816,7 +1816,7 @@ static const char * const tcpstate_conn_state_names[TCPSTATE_CS_MAX] = {
 	[TCPSTATE_CS_OTH]	= "OTH",
 };
 
-static const char * const tcpstate_close_names[TCPSTATE_CLOSE_MAX] = {
+static const char * const tcpstate_close_names[__TCPSTATE_CLOSE_MAX] = {
 	[TCPSTATE_CLOSE_NONE]		= "none",
 	[TCPSTATE_CLOSE_FIN]		= "fin",
 	[TCPSTATE_CLOSE_REFUSED]	= "refused",
@@ -1853,17 +1853,17 @@ static const char * const tcpstate_kind_names[TCPSTATE_K_MAX + 1] = {
 
 const char *tcpstate_state_name(unsigned int state)
 {
-	return state < TCPSTATE_S_MAX ? tcpstate_state_names[state] : "?";
+	return state < __TCPSTATE_S_MAX ? tcpstate_state_names[state] : "?";
 }
 
 const char *tcpstate_conn_state_name(unsigned int cs)
 {
-	return cs < TCPSTATE_CS_MAX ? tcpstate_conn_state_names[cs] : "?";
+	return cs < __TCPSTATE_CS_MAX ? tcpstate_conn_state_names[cs] : "?";
 }
 
 const char *tcpstate_close_reason_name(unsigned int reason)
 {
-	return reason < TCPSTATE_CLOSE_MAX ? tcpstate_close_names[reason] : "?";
+	return reason < __TCPSTATE_CLOSE_MAX ? tcpstate_close_names[reason] : "?";
 }
 
 const char *tcpstate_invalid_name(unsigned int reason)

@@ -34,6 +34,21 @@ typedef __INT32_TYPE__ s32;
 
 #include "../include/uapi/tcpstate.h"
 
+/* Why a segment was counted as invalid (it changed no state). */
+enum tcpstate_invalid {
+	TCPSTATE_INV_NONE,
+	TCPSTATE_INV_BAD_FLAGS,		/* SYN+FIN, SYN+RST, no flags, ... */
+	TCPSTATE_INV_RST_OUT_OF_WINDOW,	/* RFC 5961: RST outside the window */
+	TCPSTATE_INV_RST_CHALLENGE,	/* RFC 5961: in window, not exact */
+	TCPSTATE_INV_BAD_ACK,		/* SYN-ACK/RST/3rd ACK not acking SYN */
+	TCPSTATE_INV_UNEXPECTED,	/* not acceptable in the current state */
+	TCPSTATE_INV_ACK_UNSENT,	/* acks data the peer never sent */
+	TCPSTATE_INV_OUT_OF_WINDOW,	/* data or FIN outside the window */
+	TCPSTATE_INV_ACK_OLD,		/* acks a window below the highest ack */
+
+	TCPSTATE_INV_MAX,
+};
+
 /* TCP header flag bits, as in the flags byte of the header. */
 #define TCPSTATE_TH_FIN		0x01
 #define TCPSTATE_TH_SYN		0x02
@@ -103,7 +118,7 @@ enum tcpstate_view {
 #define TCPSTATE_T_IV	0xff	/* impossible here: invalid, nothing changes */
 
 extern const u8
-tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][TCPSTATE_S_MAX];
+tcpstate_fsm_trans[TCPSTATE_VIEW_MAX][TCPSTATE_K_MAX][__TCPSTATE_S_MAX];
 
 /* What a sender sends again: the rows of tcpstate_fsm_back. */
 enum tcpstate_again {
@@ -114,7 +129,7 @@ enum tcpstate_again {
 	TCPSTATE_AGAIN_MAX,
 };
 
-extern const u8 tcpstate_fsm_back[TCPSTATE_AGAIN_MAX][TCPSTATE_S_MAX];
+extern const u8 tcpstate_fsm_back[TCPSTATE_AGAIN_MAX][__TCPSTATE_S_MAX];
 
 /* Event bits in tcpstate_result.events. */
 #define TCPSTATE_EV_TRANS0	0x0001	/* dir 0 endpoint changed state */
@@ -192,7 +207,7 @@ struct tcpstate_fsm {
 	u8 invalid;		/* saturating */
 };
 
-static_assert(TCPSTATE_CLOSE_MAX <= 16, "close_reason is 4 bits");
+static_assert(__TCPSTATE_CLOSE_MAX <= 16, "close_reason is 4 bits");
 
 #define TCPSTATE_FSM_SIZE_MAX	112
 static_assert(sizeof(struct tcpstate_fsm) <= TCPSTATE_FSM_SIZE_MAX,

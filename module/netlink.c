@@ -400,7 +400,7 @@ static int tcpstate_nl_filter_parse(struct tcpstate_nl_filter *flt,
 		return err;
 	if (tb[TCPSTATE_A_FILTER_STATES]) {
 		flt->states = nla_get_u32(tb[TCPSTATE_A_FILTER_STATES]);
-		if (flt->states & ~GENMASK(TCPSTATE_S_MAX - 1, 1)) {
+		if (flt->states & ~GENMASK(__TCPSTATE_S_MAX - 1, 1)) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[TCPSTATE_A_FILTER_STATES],
 					    "unknown endpoint state bit (1 << closed .. 1 << time_wait)");
 			return -EINVAL;
@@ -410,7 +410,7 @@ static int tcpstate_nl_filter_parse(struct tcpstate_nl_filter *flt,
 		flt->state_side = nla_get_u8(tb[TCPSTATE_A_FILTER_STATE_SIDE]);
 	if (tb[TCPSTATE_A_FILTER_CONN_STATES]) {
 		flt->conn_states = nla_get_u32(tb[TCPSTATE_A_FILTER_CONN_STATES]);
-		if (flt->conn_states & ~GENMASK(TCPSTATE_CS_MAX - 1, 0)) {
+		if (flt->conn_states & ~GENMASK(__TCPSTATE_CS_MAX - 1, 0)) {
 			NL_SET_ERR_MSG_ATTR(extack,
 					    tb[TCPSTATE_A_FILTER_CONN_STATES],
 					    "unknown conn_state bit (1 << S0 .. 1 << OTH)");
@@ -964,7 +964,7 @@ static int tcpstate_nl_put_endpoints(struct sk_buff *skb,
 	long clients, servers;
 	unsigned int s;
 
-	for (s = TCPSTATE_S_NONE + 1; s < TCPSTATE_S_MAX; s++) {
+	for (s = TCPSTATE_S_NONE + 1; s < __TCPSTATE_S_MAX; s++) {
 		clients = tcpstate_endpoints_read(tn, 0, s);
 		servers = tcpstate_endpoints_read(tn, 1, s);
 		nest = nla_nest_start(skb, TCPSTATE_A_STATS_ENDPOINTS);

@@ -46,7 +46,7 @@ static int tcpstate_stats_show(struct seq_file *seq, void *v)
 	seq_printf(seq, "flows %u\n", tcpstate_flow_count(tn));
 	seq_printf(seq, "listeners %u\n", tcpstate_listener_count(tn));
 	seq_printf(seq, "destinations %u\n", tcpstate_dest_count(tn));
-	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++) {
+	for (i = TCPSTATE_S_NONE + 1; i < __TCPSTATE_S_MAX; i++) {
 		seq_puts(seq, "endpoints_");
 		tcpstate_seq_lower(seq, tcpstate_state_name(i));
 		seq_printf(seq, " %ld\n", tcpstate_endpoints_read(tn, 2, i));

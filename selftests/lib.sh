@@ -625,11 +625,14 @@ proc_cols()
 # which one ADDR1:PORT1 is.
 flow_line()
 {
-	local cols=${6:-client_state server_state}
-	proc_cols "$1" flows "$cols" client="$2" cport="$3" server="$4" sport="$5" |
-		head -n 1 | sed 's/^/c /'
-	proc_cols "$1" flows "$cols" client="$4" cport="$5" server="$2" sport="$3" |
-		head -n 1 | sed 's/^/s /'
+	local cols=${6:-client_state server_state} t
+	t=$(ip netns exec "$1" cat /proc/net/tcpstate/flows)
+	{
+		table_cols "$cols" client="$2" cport="$3" server="$4" sport="$5" \
+			<<< "$t" | sed 's/^/c /'
+		table_cols "$cols" client="$4" cport="$5" server="$2" sport="$3" \
+			<<< "$t" | sed 's/^/s /'
+	} | head -n 1
 }
 
 # tcpstate_state NS LADDR LPORT RADDR RPORT: the local endpoint's state.

@@ -29,7 +29,22 @@ test_build_warnings()
 	! grep -E 'warning:' <<< "$out" || fail "the build warns"
 }
 
-ktap_plan 3
+# The uapi header is what the kernel's ynl-gen-c makes of the spec, and a
+# spec that says otherwise would be caught.
+test_uapi_generated()
+{
+	local tmp
+	scripts/uapi-gen.sh | diff -u include/uapi/tcpstate.h - ||
+		fail "include/uapi/tcpstate.h is not what spec/tcpstate.yaml gives: make uapi"
+	tmp=$(mktemp)
+	sed 's/^        name: syn-retrans$/        name: syn-retransmits/' spec/tcpstate.yaml > "$tmp"
+	! SPEC="$tmp" scripts/uapi-gen.sh | diff -q include/uapi/tcpstate.h - > /dev/null ||
+		{ rm -f "$tmp"; fail "a changed spec gave the same header"; }
+	rm -f "$tmp"
+}
+
+ktap_plan 4
+run_test uapi_generated_from_spec test_uapi_generated
 run_test sparse_clean test_sparse
 run_test checkpatch_strict_clean test_checkpatch
 run_test build_without_warnings test_build_warnings

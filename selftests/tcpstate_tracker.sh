@@ -59,9 +59,12 @@ client_close()
 {
 	local i tw
 	two_hosts
-	# a slow kernel may take longer than CLOSE_WAIT lasts idle (60 s)
+	# a slow kernel may take longer than CLOSE_WAIT lasts idle (60 s), or
+	# than b's record of the ended flow lasts before it is read (a's
+	# TIME_WAIT is compared with ss: it keeps the kernel's 2*MSL)
 	config_set "$a" timeout_close_wait_ms 600000 timeout_fin_wait_ms 600000
 	config_set "$b" timeout_close_wait_ms 600000 timeout_fin_wait_ms 600000
+	keep_ended_flows "$b"
 	established "$1" 8002
 	ctl cli send c 5000
 	ctl srv recv s 5000
@@ -93,6 +96,7 @@ test_server_close()
 	two_hosts
 	config_set "$a" timeout_close_wait_ms 600000 timeout_fin_wait_ms 600000
 	config_set "$b" timeout_close_wait_ms 600000 timeout_fin_wait_ms 600000
+	keep_ended_flows "$a"
 	established 4 8003
 	ctl srv shutdown s
 	check_both

@@ -14,7 +14,7 @@
 source "$(dirname "$0")/lib.sh"
 HOSTILE=${HOSTILE:-$(cd "$SELFTESTS/.." && pwd)/build/hostile}
 TCPSTATE="$SELFTESTS/../tools/tcpstate"
-N=${HOSTILE_N:-2000}
+N=${HOSTILE_N:-1000}
 PY=/usr/bin/python3	# Debian's, which has scapy
 
 # Counters compared before and after each kind.

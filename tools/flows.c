@@ -70,7 +70,7 @@ static int ts_parse_state(const char *s)
 	for (i = 0; s[i] && i + 1 < sizeof(buf); i++)
 		buf[i] = s[i] == '-' ? '_' : toupper((unsigned char)s[i]);
 	buf[i] = '\0';
-	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++)
+	for (i = TCPSTATE_S_NONE + 1; i < __TCPSTATE_S_MAX; i++)
 		if (i != TCPSTATE_S_LISTEN && !strcmp(buf, tcpstate_state_name(i)))
 			return i;
 	return -1;
@@ -80,7 +80,7 @@ static int parse_conn(const char *s)
 {
 	int i;
 
-	for (i = 0; i < TCPSTATE_CS_MAX; i++)
+	for (i = 0; i < __TCPSTATE_CS_MAX; i++)
 		if (!strcasecmp(s, tcpstate_conn_state_name(i)))
 			return i;
 	return -1;

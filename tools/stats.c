@@ -46,12 +46,12 @@ static const struct {
 struct stats {
 	uint64_t counter[N(counters)];
 	uint64_t gauge[N(gauges)];
-	int64_t endpoints[TCPSTATE_S_MAX];
-	int64_t by_role[2][TCPSTATE_S_MAX];	/* clients, servers */
+	int64_t endpoints[__TCPSTATE_S_MAX];
+	int64_t by_role[2][__TCPSTATE_S_MAX];	/* clients, servers */
 };
 
 /* node_exporter's tcpstat label values, by enum tcpstate_state. */
-static const char *const node_state[TCPSTATE_S_MAX] = {
+static const char *const node_state[__TCPSTATE_S_MAX] = {
 	[TCPSTATE_S_CLOSED] = "close",
 	[TCPSTATE_S_LISTEN] = "listen",
 	[TCPSTATE_S_SYN_SENT] = "syn_sent",
@@ -93,7 +93,7 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 		memset(et, 0, sizeof(et));
 		nl_parse_nested(a, et, TCPSTATE_A_ENDPOINTS_MAX);
 		i = nl_u64(et[TCPSTATE_A_ENDPOINTS_STATE]);
-		if (i >= TCPSTATE_S_MAX)
+		if (i >= __TCPSTATE_S_MAX)
 			continue;
 		st->endpoints[i] =
 			(int64_t)nl_u64(et[TCPSTATE_A_ENDPOINTS_COUNT]);
@@ -123,7 +123,7 @@ static void print_prometheus(FILE *f, const struct stats *st)
 	fprintf(f, "# HELP tcpstate_endpoints Flow endpoints in each TCP state "
 	       "(node_exporter tcpstat's names), by role: the client sent the "
 	       "first SYN.\n# TYPE tcpstate_endpoints gauge\n");
-	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++)
+	for (i = TCPSTATE_S_NONE + 1; i < __TCPSTATE_S_MAX; i++)
 		for (r = 0; r < 2; r++)
 			fprintf(f, "tcpstate_endpoints{role=\"%s\",state=\"%s\"} %"
 			       PRId64 "\n", r ? "server" : "client",
@@ -158,7 +158,7 @@ static int print_stats(const struct stats *st, bool json, bool pretty)
 		print_one(o, counters[i].name, (int64_t)st->counter[i], false);
 	for (i = 0; i < N(gauges); i++)
 		print_one(o, gauges[i].name, (int64_t)st->gauge[i], false);
-	for (i = TCPSTATE_S_NONE + 1; i < TCPSTATE_S_MAX; i++) {
+	for (i = TCPSTATE_S_NONE + 1; i < __TCPSTATE_S_MAX; i++) {
 		lower(state, tcpstate_state_name(i), sizeof(state));
 		snprintf(name, sizeof(name), "endpoints_%s", state);
 		print_one(o, name, st->endpoints[i], true);

@@ -1,21 +1,16 @@
-/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
-/*
- * tcpstate: user-visible enums and attributes, shared by the kernel module
- * and the tools.
- */
-#ifndef _UAPI_TCPSTATE_H
-#define _UAPI_TCPSTATE_H
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	spec/tcpstate.yaml */
+/* YNL-GEN uapi header */
 
-/*
- * ===== State machine (module/fsm.c) =====
- * The values below are ABI: the module reports them and the tools print
- * them by name (tcpstate_state_name() and friends in module/fsm.c).
- */
+#ifndef _UAPI_LINUX_TCPSTATE_H
+#define _UAPI_LINUX_TCPSTATE_H
 
-/*
- * Endpoint states: the eleven RFC 793 states plus NONE (nothing heard from
- * that endpoint yet). LISTEN is never reported for a flow: the listening
- * socket is another 4-tuple.
+#define TCPSTATE_FAMILY_NAME	"tcpstate"
+#define TCPSTATE_FAMILY_VERSION	1
+
+/**
+ * enum tcpstate_state - Endpoint states, the eleven RFC 793 states plus none.
  */
 enum tcpstate_state {
 	TCPSTATE_S_NONE,
@@ -31,88 +26,75 @@ enum tcpstate_state {
 	TCPSTATE_S_LAST_ACK,
 	TCPSTATE_S_TIME_WAIT,
 
-	TCPSTATE_S_MAX,
+	/* private: */
+	__TCPSTATE_S_MAX,
+	TCPSTATE_S_MAX = (__TCPSTATE_S_MAX - 1)
 };
 
-/* Zeek-compatible connection summary (Zeek conn.log "conn_state"). */
+/**
+ * enum tcpstate_conn_state - Zeek-compatible connection summary (conn.log
+ *   conn_state).
+ */
 enum tcpstate_conn_state {
-	TCPSTATE_CS_S0,		/* attempt seen, no reply */
-	TCPSTATE_CS_S1,		/* established, not terminated */
-	TCPSTATE_CS_SF,		/* normal establishment and termination */
-	TCPSTATE_CS_REJ,	/* attempt rejected */
-	TCPSTATE_CS_S2,		/* established, originator closed, no reply */
-	TCPSTATE_CS_S3,		/* established, responder closed, no reply */
-	TCPSTATE_CS_RSTO,	/* established, originator aborted */
-	TCPSTATE_CS_RSTR,	/* responder sent a RST */
-	TCPSTATE_CS_RSTOS0,	/* originator SYN then RST, no SYN-ACK */
-	TCPSTATE_CS_RSTRH,	/* responder SYN-ACK then RST, no SYN */
-	TCPSTATE_CS_SH,		/* originator SYN then FIN, no SYN-ACK */
-	TCPSTATE_CS_SHR,	/* responder SYN-ACK then FIN, no SYN */
-	TCPSTATE_CS_OTH,	/* no SYN seen, midstream traffic */
+	TCPSTATE_CS_S0,
+	TCPSTATE_CS_S1,
+	TCPSTATE_CS_SF,
+	TCPSTATE_CS_REJ,
+	TCPSTATE_CS_S2,
+	TCPSTATE_CS_S3,
+	TCPSTATE_CS_RSTO,
+	TCPSTATE_CS_RSTR,
+	TCPSTATE_CS_RSTOS0,
+	TCPSTATE_CS_RSTRH,
+	TCPSTATE_CS_SH,
+	TCPSTATE_CS_SHR,
+	TCPSTATE_CS_OTH,
 
-	TCPSTATE_CS_MAX,
+	/* private: */
+	__TCPSTATE_CS_MAX,
+	TCPSTATE_CS_MAX = (__TCPSTATE_CS_MAX - 1)
 };
 
-/* Why a flow record ended. */
+/**
+ * enum tcpstate_close_reason - Why a flow record ended.
+ */
 enum tcpstate_close_reason {
-	TCPSTATE_CLOSE_NONE,		/* still open */
-	TCPSTATE_CLOSE_FIN,		/* orderly close, FIN both ways */
-	TCPSTATE_CLOSE_REFUSED,		/* SYN answered by RST */
-	TCPSTATE_CLOSE_RST_CLIENT,	/* client (originator) sent RST */
-	TCPSTATE_CLOSE_RST_SERVER,	/* server (responder) sent RST */
-	TCPSTATE_CLOSE_TIMEOUT,		/* idle or half-open timeout */
-	TCPSTATE_CLOSE_EVICTED,		/* table full, record evicted */
-	TCPSTATE_CLOSE_REUSED,		/* a new SYN started a new incarnation */
-	TCPSTATE_CLOSE_FLUSHED,		/* flushed by the administrator */
+	TCPSTATE_CLOSE_NONE,
+	TCPSTATE_CLOSE_FIN,
+	TCPSTATE_CLOSE_REFUSED,
+	TCPSTATE_CLOSE_RST_CLIENT,
+	TCPSTATE_CLOSE_RST_SERVER,
+	TCPSTATE_CLOSE_TIMEOUT,
+	TCPSTATE_CLOSE_EVICTED,
+	TCPSTATE_CLOSE_REUSED,
+	TCPSTATE_CLOSE_FLUSHED,
 
-	TCPSTATE_CLOSE_MAX,
+	/* private: */
+	__TCPSTATE_CLOSE_MAX,
+	TCPSTATE_CLOSE_MAX = (__TCPSTATE_CLOSE_MAX - 1)
 };
 
-/* Why a segment was counted as invalid (it changed no state). */
-enum tcpstate_invalid {
-	TCPSTATE_INV_NONE,
-	TCPSTATE_INV_BAD_FLAGS,		/* SYN+FIN, SYN+RST, no flags, ... */
-	TCPSTATE_INV_RST_OUT_OF_WINDOW,	/* RFC 5961: RST outside the window */
-	TCPSTATE_INV_RST_CHALLENGE,	/* RFC 5961: in window, not exact */
-	TCPSTATE_INV_BAD_ACK,		/* SYN-ACK/RST/3rd ACK not acking SYN */
-	TCPSTATE_INV_UNEXPECTED,	/* not acceptable in the current state */
-	TCPSTATE_INV_ACK_UNSENT,	/* acks data the peer never sent */
-	TCPSTATE_INV_OUT_OF_WINDOW,	/* data or FIN outside the window */
-	TCPSTATE_INV_ACK_OLD,		/* acks a window below the highest ack */
-
-	TCPSTATE_INV_MAX,
-};
-
-/* Which side of a flow. The client is the sender of the first SYN. */
+/**
+ * enum tcpstate_side - Which endpoint of a flow; the client sent the first
+ *   SYN.
+ */
 enum tcpstate_side {
 	TCPSTATE_SIDE_NONE,
 	TCPSTATE_SIDE_CLIENT,
 	TCPSTATE_SIDE_SERVER,
 };
 
-/* Per-flow flag bits (tcpstate_fsm_flags()). */
 enum tcpstate_flow_flags {
-	TCPSTATE_F_MIDSTREAM	= 1 << 0,	/* first segment was not a SYN */
-	TCPSTATE_F_SYN_DATA	= 1 << 1,	/* SYN or SYN-ACK carried data */
-	TCPSTATE_F_REUSED	= 1 << 2,	/* new incarnation of a tuple */
-	TCPSTATE_F_SIMOPEN	= 1 << 3,	/* simultaneous open */
-	TCPSTATE_F_HANDSHAKE	= 1 << 4,	/* handshake completed */
-	TCPSTATE_F_ENDED	= 1 << 5,	/* connection over (end reported) */
-	TCPSTATE_F_WSCALE	= 1 << 8,	/* window scaling negotiated */
-	TCPSTATE_F_SACK		= 1 << 9,	/* SACK permitted both ways */
-	TCPSTATE_F_TIMESTAMPS	= 1 << 10,	/* timestamps both ways */
+	TCPSTATE_F_MIDSTREAM = 1,
+	TCPSTATE_F_SYN_DATA = 2,
+	TCPSTATE_F_REUSED = 4,
+	TCPSTATE_F_SIMOPEN = 8,
+	TCPSTATE_F_HANDSHAKE = 16,
+	TCPSTATE_F_ENDED = 32,
+	TCPSTATE_F_WSCALE = 256,
+	TCPSTATE_F_SACK = 512,
+	TCPSTATE_F_TIMESTAMPS = 1024,
 };
-
-/* ===== End of the state machine section ===== */
-
-/*
- * ===== Generic netlink (module/netlink.c) =====
- * Generated by hand from spec/tcpstate.yaml; selftests/nl_spec_check.py
- * proves that the two agree (names and values).
- */
-#define TCPSTATE_FAMILY_NAME		"tcpstate"
-#define TCPSTATE_FAMILY_VERSION		1
-#define TCPSTATE_MCGRP_EVENTS		"events"
 
 enum {
 	TCPSTATE_A_STATS_PAD = 1,
@@ -147,11 +129,10 @@ enum {
 	TCPSTATE_A_STATS_LISTENER_OVERFLOW,
 	TCPSTATE_A_STATS_EVENTS_DROPPED,
 	TCPSTATE_A_STATS_FLOWS,
-	TCPSTATE_A_STATS_FLOW_OBJECTS,		/* reserved, never sent */
+	TCPSTATE_A_STATS_FLOW_OBJECTS,
 	TCPSTATE_A_STATS_LISTENERS,
 	TCPSTATE_A_STATS_ENDPOINTS,
 	TCPSTATE_A_STATS_BAD_OPTIONS,
-	/* reserved, never sent: no namespace sees figures of others */
 	TCPSTATE_A_STATS_LISTENER_OBJECTS,
 	TCPSTATE_A_STATS_NAMESPACES,
 	TCPSTATE_A_STATS_FLOWS_ALL_NAMESPACES,
@@ -303,6 +284,19 @@ enum {
 };
 
 enum {
+	TCPSTATE_A_EVENT_PAD = 1,
+	TCPSTATE_A_EVENT_TIME_NS,
+	TCPSTATE_A_EVENT_FLOW,
+	TCPSTATE_A_EVENT_SIDE,
+	TCPSTATE_A_EVENT_OLD_STATE,
+	TCPSTATE_A_EVENT_NEW_STATE,
+	TCPSTATE_A_EVENT_DEST,
+
+	__TCPSTATE_A_EVENT_MAX,
+	TCPSTATE_A_EVENT_MAX = (__TCPSTATE_A_EVENT_MAX - 1)
+};
+
+enum {
 	TCPSTATE_A_DEST_PAD = 1,
 	TCPSTATE_A_DEST_FAMILY,
 	TCPSTATE_A_DEST_ADDR,
@@ -317,19 +311,6 @@ enum {
 
 	__TCPSTATE_A_DEST_MAX,
 	TCPSTATE_A_DEST_MAX = (__TCPSTATE_A_DEST_MAX - 1)
-};
-
-enum {
-	TCPSTATE_A_EVENT_PAD = 1,
-	TCPSTATE_A_EVENT_TIME_NS,
-	TCPSTATE_A_EVENT_FLOW,
-	TCPSTATE_A_EVENT_SIDE,
-	TCPSTATE_A_EVENT_OLD_STATE,
-	TCPSTATE_A_EVENT_NEW_STATE,
-	TCPSTATE_A_EVENT_DEST,
-
-	__TCPSTATE_A_EVENT_MAX,
-	TCPSTATE_A_EVENT_MAX = (__TCPSTATE_A_EVENT_MAX - 1)
 };
 
 enum {
@@ -349,6 +330,6 @@ enum {
 	TCPSTATE_CMD_MAX = (__TCPSTATE_CMD_MAX - 1)
 };
 
-/* ===== End of the generic netlink section ===== */
+#define TCPSTATE_MCGRP_EVENTS	"events"
 
-#endif /* _UAPI_TCPSTATE_H */
+#endif /* _UAPI_LINUX_TCPSTATE_H */

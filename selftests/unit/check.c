@@ -8,7 +8,7 @@
 
 #include "check.h"
 
-static unsigned char allowed[TCPSTATE_S_MAX][TCPSTATE_S_MAX];
+static unsigned char allowed[__TCPSTATE_S_MAX][__TCPSTATE_S_MAX];
 
 /*
  * The transitions the fsm may make: every (state, entry) pair of the
@@ -25,13 +25,13 @@ void unit_build_allowed(void)
 {
 	unsigned int v, k, s, e;
 
-	for (s = 0; s < TCPSTATE_S_MAX; s++)
+	for (s = 0; s < __TCPSTATE_S_MAX; s++)
 		allowed[s][s] = 1;
 	for (v = 0; v < TCPSTATE_VIEW_MAX; v++)
 		for (k = 0; k < TCPSTATE_K_MAX; k++)
-			for (s = 0; s < TCPSTATE_S_MAX; s++) {
+			for (s = 0; s < __TCPSTATE_S_MAX; s++) {
 				e = tcpstate_fsm_trans[v][k][s];
-				if (e < TCPSTATE_S_MAX)
+				if (e < __TCPSTATE_S_MAX)
 					allowed[s][e] = 1;
 				else if (e == TCPSTATE_T_MS)
 					allowed[s][TCPSTATE_S_ESTABLISHED] = 1;
@@ -43,21 +43,21 @@ void unit_build_allowed(void)
 
 		for (s = 0; s < 2; s++) {
 			e = tcpstate_fsm_trans[TCPSTATE_VIEW_SENDER][k][via[s]];
-			if (e < TCPSTATE_S_MAX)
+			if (e < __TCPSTATE_S_MAX)
 				allowed[TCPSTATE_S_SYN_RECEIVED][e] = 1;
 		}
 	}
 	for (k = 0; k < TCPSTATE_AGAIN_MAX; k++)
-		for (s = 0; s < TCPSTATE_S_MAX; s++) {
+		for (s = 0; s < __TCPSTATE_S_MAX; s++) {
 			e = tcpstate_fsm_back[k][s];
-			if (e < TCPSTATE_S_MAX)
+			if (e < __TCPSTATE_S_MAX)
 				allowed[s][e] = 1;
 		}
 }
 
 int unit_allowed(unsigned int from, unsigned int to)
 {
-	return from < TCPSTATE_S_MAX && to < TCPSTATE_S_MAX && allowed[from][to];
+	return from < __TCPSTATE_S_MAX && to < __TCPSTATE_S_MAX && allowed[from][to];
 }
 
 static char msg[256];
@@ -101,9 +101,9 @@ static const char *check_names(const struct tcpstate_fsm *fsm,
 {
 	unsigned int cs = tcpstate_fsm_conn_state(fsm);
 
-	if (cs >= TCPSTATE_CS_MAX || !strcmp(tcpstate_conn_state_name(cs), "?"))
+	if (cs >= __TCPSTATE_CS_MAX || !strcmp(tcpstate_conn_state_name(cs), "?"))
 		FAIL("conn_state %u out of range", cs);
-	if (fsm->close_reason >= TCPSTATE_CLOSE_MAX)
+	if (fsm->close_reason >= __TCPSTATE_CLOSE_MAX)
 		FAIL("close reason %u out of range", fsm->close_reason);
 	if (res->invalid >= TCPSTATE_INV_MAX)
 		FAIL("invalid reason %u out of range", res->invalid);
@@ -238,7 +238,7 @@ const char *unit_check(const struct tcpstate_fsm *fsm,
 	for (i = 0; i < 2; i++) {
 		u8 o = before->state[i], n = fsm->state[i];
 
-		if (n >= TCPSTATE_S_MAX || n == TCPSTATE_S_LISTEN)
+		if (n >= __TCPSTATE_S_MAX || n == TCPSTATE_S_LISTEN)
 			FAIL("dir %u state %u invalid", i, n);
 		if (res->old_state[i] != o || res->new_state[i] != n)
 			FAIL("dir %u result old/new %u/%u, fsm %u/%u", i,

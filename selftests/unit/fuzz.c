@@ -118,7 +118,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		switch (op) {
 		case 4:
 			tcpstate_fsm_socket(&fsm, ((rec[15] & 0x7f) %
-						   TCPSTATE_S_MAX) |
+						   __TCPSTATE_S_MAX) |
 					    (rec[15] & TCPSTATE_SOCK_REFUSED),
 					    now, &res);
 			verify(&fsm, &before, &res);
@@ -131,7 +131,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			break;
 		case 6:
 			tcpstate_fsm_close(&fsm, now,
-					   1 + rec[15] % (TCPSTATE_CLOSE_MAX - 1),
+					   1 + rec[15] % (__TCPSTATE_CLOSE_MAX - 1),
 					   &res);
 			verify(&fsm, &before, &res);
 			break;

@@ -396,32 +396,32 @@ static void write_seed(const char *dir, const struct scenario *sc)
 
 static int test_names(char *err, size_t size)
 {
-	static const char *const want[TCPSTATE_S_MAX] = {
+	static const char *const want[__TCPSTATE_S_MAX] = {
 		"NONE", "CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED",
 		"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT",
 		"CLOSING", "LAST_ACK", "TIME_WAIT",
 	};
-	static const char *const cs[TCPSTATE_CS_MAX] = {
+	static const char *const cs[__TCPSTATE_CS_MAX] = {
 		"S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0",
 		"RSTRH", "SH", "SHR", "OTH",
 	};
 	unsigned int i;
 
-	for (i = 0; i < TCPSTATE_S_MAX; i++)
+	for (i = 0; i < __TCPSTATE_S_MAX; i++)
 		if (strcmp(tcpstate_state_name(i), want[i]))
 			return snprintf(err, size, "state %u is %s", i,
 					tcpstate_state_name(i));
-	for (i = 0; i < TCPSTATE_CS_MAX; i++)
+	for (i = 0; i < __TCPSTATE_CS_MAX; i++)
 		if (strcmp(tcpstate_conn_state_name(i), cs[i]))
 			return snprintf(err, size, "conn_state %u", i);
-	for (i = 0; i < TCPSTATE_CLOSE_MAX; i++)
+	for (i = 0; i < __TCPSTATE_CLOSE_MAX; i++)
 		if (!tcpstate_close_reason_name(i) ||
 		    !strcmp(tcpstate_close_reason_name(i), "?"))
 			return snprintf(err, size, "close reason %u", i);
 	for (i = 0; i < TCPSTATE_INV_MAX; i++)
 		if (!strcmp(tcpstate_invalid_name(i), "?"))
 			return snprintf(err, size, "invalid reason %u", i);
-	if (strcmp(tcpstate_state_name(TCPSTATE_S_MAX), "?") ||
+	if (strcmp(tcpstate_state_name(__TCPSTATE_S_MAX), "?") ||
 	    strcmp(tcpstate_conn_state_name(99), "?") ||
 	    strcmp(tcpstate_close_reason_name(99), "?") ||
 	    strcmp(tcpstate_invalid_name(99), "?") ||
