@@ -9,6 +9,8 @@
 cd "$(dirname "$0")/.." || exit 1
 source selftests/lib.sh
 
+# A fresh machine's plain `make`, whatever make check was given (KVER=...)
+unset MAKEFLAGS MAKELEVEL MFLAGS
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -125,6 +125,7 @@ case "$(uname -r)" in
 *-tcpstate-debug) WAIT_SCALE=${WAIT_SCALE:-6} ;;
 *) WAIT_SCALE=${WAIT_SCALE:-1} ;;
 esac
+export WAIT_SCALE	# tcpctl.py's socket timeouts too
 
 # busywait TIMEOUT_MS COMMAND...: retry until COMMAND succeeds.
 busywait()

@@ -20,9 +20,14 @@ Reads commands from the FIFO given as argv[1], one per line, and appends
   keepalive ID IDLE               SO_KEEPALIVE, a probe after IDLE
                                   seconds idle, then every second
 """
+import os
 import socket
 import struct
 import sys
+
+# A blocking call gives up after this long; the debug kernel is slower
+# (lib.sh's WAIT_SCALE).
+TIMEOUT = 30 * float(os.environ.get("WAIT_SCALE", "1"))
 
 
 def family_of(addr):
@@ -78,15 +83,15 @@ def run(socks, args):
         # the handshake is done and the data queued
         s.sendto(b"f" * int(args[4]), socket.MSG_FASTOPEN,
                  (args[2], int(args[3])))
-        s.settimeout(30)
+        s.settimeout(TIMEOUT)
     elif cmd == "accept":
-        socks[args[2]].settimeout(30)
+        socks[args[2]].settimeout(TIMEOUT)
         socks[sid], _ = socks[args[2]].accept()
     elif cmd in ("connect", "connect_nb"):
         s = socket.socket(family_of(args[2]), socket.SOCK_STREAM)
         socks[sid] = s
         if cmd == "connect":
-            s.settimeout(30)
+            s.settimeout(TIMEOUT)
             s.connect((args[2], int(args[3])))
         else:
             s.setblocking(False)
@@ -98,7 +103,7 @@ def run(socks, args):
         socks[sid].sendall(b"d" * int(args[2]))
     elif cmd == "recv":
         want, got = int(args[2]), 0
-        socks[sid].settimeout(30)
+        socks[sid].settimeout(TIMEOUT)
         while got < want:
             data = socks[sid].recv(want - got)
             if not data:
