@@ -13,6 +13,8 @@
 # installs what is missing (scripts/deps.sh; without root it prints the
 # apt-get command and stops) and only then asks which kernel is there;
 # make restarts with it whenever it changed.
+.DEFAULT_GOAL := all
+
 ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),all)),)
 include build/kernel.mk
 endif
