@@ -133,26 +133,6 @@ extern struct tcpstate_config tcpstate_config_default;
 extern unsigned int tcpstate_gc_interval_ms;
 
 /*
- * Benchmarks only: a module built with KCFLAGS=-DTCPSTATE_BENCH_STAGE=N
- * stops each segment after stage N, so that selftests/bench/stages.sh can
- * measure what each stage adds. In any other build tcpstate_bench_stop()
- * is false and compiles away.
- */
-enum tcpstate_bench_stage {
-	TCPSTATE_STAGE_HOOK = 1,	/* the hook's own checks */
-	TCPSTATE_STAGE_PARSE,		/* + the TCP header, the counters */
-	TCPSTATE_STAGE_KEY,		/* + the canonical flow key */
-	TCPSTATE_STAGE_FLOW,		/* + lookup, creation, the flow lock */
-	TCPSTATE_STAGE_FSM,		/* + the state machine, no accounting */
-};
-
-#ifdef TCPSTATE_BENCH_STAGE
-#define tcpstate_bench_stop(stage)	(TCPSTATE_BENCH_STAGE == (stage))
-#else
-#define tcpstate_bench_stop(stage)	((void)(stage), false)
-#endif
-
-/*
  * An object for a namespace, on any path (the packet path included). The
  * initial namespace's are GFP_ATOMIC. Another's are charged to its memory
  * cgroup and GFP_NOWAIT: they stop at the cgroup's limit (GFP_ATOMIC would

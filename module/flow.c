@@ -612,8 +612,6 @@ static noinline void tcpstate_flow_slow(struct tcpstate_net *tn,
 		tcpstate_flow_own(tn, flow, side, sk);
 
 	tcpstate_fsm_slow(&flow->fsm, seg, &res);
-	if (tcpstate_bench_stop(TCPSTATE_STAGE_FSM))
-		return;
 	if (res.events)
 		tcpstate_flow_step(tn, flow, seg, side, &res);
 	if (unlikely(sk) && tcpstate_flow_owner(flow, side) &&
@@ -658,11 +656,6 @@ again:
 	}
 	seg->dir = side != flow->dir0;
 	seg->tstamp = tcpstate_clock_coarse();
-	if (tcpstate_bench_stop(TCPSTATE_STAGE_FLOW)) {
-		flow->fsm.pkts[seg->dir]++;
-		spin_unlock_bh(&flow->lock);
-		return;
-	}
 	if (!tcpstate_fsm_fast(&flow->fsm, seg)) {
 		seg->tstamp = now ?: ktime_get_ns();
 		tcpstate_flow_slow(tn, flow, seg, side, sk);

@@ -259,13 +259,7 @@ tcpstate_segment(struct tcpstate_net *tn, struct sk_buff *skb,
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_BAD_CHECKSUM);
 		return;
 	}
-	if (tcpstate_bench_stop(TCPSTATE_STAGE_PARSE))
-		return;
 	side = tcpstate_key(&pkt.key, iph, ip6h, th);
-	if (tcpstate_bench_stop(TCPSTATE_STAGE_KEY)) {
-		barrier_data(&pkt.key);
-		return;
-	}
 	tcpstate_flow_segment(tn, &pkt.key, side, &pkt.seg,
 			      state->hook == NF_INET_POST_ROUTING ? skb->sk :
 			      NULL);
@@ -289,8 +283,6 @@ static unsigned int tcpstate_hook_v4(void *priv, struct sk_buff *skb,
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_FRAGMENTS);
 		return NF_ACCEPT;
 	}
-	if (tcpstate_bench_stop(TCPSTATE_STAGE_HOOK))
-		return NF_ACCEPT;
 	tcpstate_segment(tn, skb, state, skb_network_offset(skb) + iph->ihl * 4,
 			 iph, NULL);
 	return NF_ACCEPT;
@@ -350,8 +342,6 @@ static unsigned int tcpstate_hook_v6(void *priv, struct sk_buff *skb,
 			tcpstate_stat_inc(tn, TCPSTATE_STAT_MALFORMED);
 		return NF_ACCEPT;
 	}
-	if (tcpstate_bench_stop(TCPSTATE_STAGE_HOOK))
-		return NF_ACCEPT;
 	tcpstate_segment(tn, skb, state, thoff, NULL, ipv6_hdr(skb));
 	return NF_ACCEPT;
 }

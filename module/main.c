@@ -383,10 +383,6 @@ static int __init tcpstate_init(void)
 			    &tcpstate_objects_fops);
 
 	pr_info("loaded (flow object %zu bytes)\n", sizeof(struct tcpstate_flow));
-#ifdef TCPSTATE_BENCH_STAGE
-	pr_warn("benchmark build: every segment stops after stage %d\n",
-		TCPSTATE_BENCH_STAGE);
-#endif
 	return 0;
 
 err_pernet:

@@ -3,7 +3,7 @@
 """stages.py LOG: the table of `make bench-stages` from stages.sh's
 "CONNS <config> <round> <connections>" lines: the median connections of
 each configuration (min-max), its rate against no hooks, and what each
-stage of tcpstate adds to the stage before it."""
+layer adds to the one before it."""
 import statistics
 import sys
 
@@ -11,14 +11,9 @@ LABELS = {
     "none": "no hooks",
     "hooks": "tcpstate_floor: empty hooks",
     "bare": "tcpstate_floor: bare tracker",
-    "hook": "tcpstate to stage 1: the hook's checks",
-    "parse": "  2: + TCP header, counters",
-    "key": "  3: + canonical key",
-    "flow": "  4: + lookup, creation, flow lock",
-    "fsm": "  5: + state machine",
-    "tcpstate": "tcpstate: + accounting, listeners",
+    "tcpstate": "tcpstate",
 }
-CHAIN = ["none", "hook", "parse", "key", "flow", "fsm", "tcpstate"]
+CHAIN = ["none", "hooks", "bare", "tcpstate"]
 
 
 def main():

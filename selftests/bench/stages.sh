@@ -2,24 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # stages.sh [--rounds N] [run.sh OPTIONS]: `make bench-stages`. What each
-# stage of tcpstate's per-segment work costs short connections, measured
-# by taking it away rather than by sampling.
+# layer of per-segment work costs short connections, measured by adding
+# it rather than by sampling: the hooks alone, a bare tracker, tcpstate.
 #
-# On the host it builds the module once per stage of module/core.h
-# (KCFLAGS=-DTCPSTATE_BENCH_STAGE=N: every segment stops after stage N)
-# into build/stages/, rebuilds the real one, and boots ONE VM with
-# instruction-count time. There, with --guest, it counts the short
-# connections completed in 2 s of guest time under each configuration:
-# no hooks, tcpstate_floor's empty hooks and its bare tracker, tcpstate
-# stopped after each stage, and all of tcpstate. It warms up first (the
-# first runs after boot complete far fewer connections), then runs the
+# It boots ONE VM with instruction-count time. There, with --guest, it
+# counts the short connections completed in 2 s of guest time under each
+# configuration: no hooks, tcpstate_floor's empty hooks, its bare tracker
+# (selftests/bench/floor), and tcpstate. It warms up first (the first
+# runs after boot complete far fewer connections), then runs the
 # configurations in turn ROUNDS times, and prints the medians and what
-# each configuration costs against no hooks.
+# each configuration costs against no hooks. Where tcpstate's own cost
+# goes, function by function, is profile.sh's to tell.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 ROUNDS=3
-STAGES=(hook parse key flow fsm)	# enum tcpstate_bench_stage, from 1
 
 if [ "${1:-}" != --guest ]; then
 	if [ "${1:-}" = --rounds ]; then
@@ -27,11 +24,6 @@ if [ "${1:-}" != --guest ]; then
 		shift 2
 	fi
 	mkdir -p build/stages
-	for i in "${!STAGES[@]}"; do
-		make -s module KCFLAGS=-DTCPSTATE_BENCH_STAGE=$((i + 1))
-		cp module/tcpstate.ko "build/stages/tcpstate-${STAGES[i]}.ko"
-	done
-	make -s module
 	selftests/vm/run.sh "$@" --icount --no-module --timeout 3600 -- \
 		selftests/bench/stages.sh --guest "$ROUNDS" |
 		tee build/stages/stages.log
@@ -70,7 +62,6 @@ load()
 	hooks) insmod selftests/bench/floor/tcpstate_floor.ko lookup=0 ;;
 	bare) insmod selftests/bench/floor/tcpstate_floor.ko lookup=1 ;;
 	tcpstate) insmod module/tcpstate.ko ;;
-	*) insmod "build/stages/tcpstate-$1.ko" ;;
 	esac
 }
 
@@ -79,32 +70,8 @@ unload()
 	case $1 in
 	none) ;;
 	hooks|bare) rmmod tcpstate_floor ;;
-	*) rmmod tcpstate ;;
+	tcpstate) rmmod tcpstate ;;
 	esac
-}
-
-# stage_of CONFIG: its stage number, or 0.
-stage_of()
-{
-	local i
-	for i in "${!STAGES[@]}"; do
-		[ "${STAGES[i]}" = "$1" ] && { echo $((i + 1)); return; }
-	done
-	echo 0
-}
-
-# loaded CONFIG KMSG0: the module CONFIG needs said so when it loaded
-# (kernel log lines after line KMSG0).
-loaded()
-{
-	local new k
-	new=$(dmesg | tail -n +$(($2 + 1)))
-	k=$(stage_of "$1")
-	case $1 in
-	none|hooks|bare) return 0 ;;
-	tcpstate) ! grep -q "benchmark build" <<< "$new" ;;
-	*) grep -q "benchmark build: every segment stops after stage $k\$" <<< "$new" ;;
-	esac || { echo "$1: not the module it needs" >&2; exit 1; }
 }
 
 # applied CONFIG N: tcpstate_floor's hooks ran for the N connections.
@@ -119,10 +86,8 @@ applied()
 
 steady conns
 for ((r = 1; r <= ROUNDS; r++)); do
-	for c in none hooks bare "${STAGES[@]}" tcpstate; do
-		k0=$(dmesg | wc -l)
+	for c in none hooks bare tcpstate; do
 		load "$c"
-		loaded "$c" "$k0"
 		n=$(conns)
 		applied "$c" "$n"
 		unload "$c"
