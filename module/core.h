@@ -47,7 +47,10 @@ struct tcpstate_pcpu_stats {
 	long endpoints[2][__TCPSTATE_S_MAX];
 };
 
-/* Per-namespace settings: module parameters at creation, then netlink. */
+/*
+ * Per-namespace settings (settings.h): module parameters at creation, then
+ * netlink.
+ */
 struct tcpstate_config {
 	struct tcpstate_timeouts to;
 	u32 max_flows;
@@ -59,12 +62,29 @@ struct tcpstate_config {
 	u32 port_pressure_pct;	/* of the ephemeral port range; 0: off */
 };
 
-/* The bounds of every setting, for module parameters and netlink alike. */
-#define TCPSTATE_TIMEOUT_MAX_MS		2592000000U	/* 30 days */
-#define TCPSTATE_FLOWS_MAX		BIT(24)
-#define TCPSTATE_LISTENERS_MAX		BIT(20)
-#define TCPSTATE_FLOOD_MAX		BIT(24)
-#define TCPSTATE_DESTS_MAX		BIT(20)
+/* One setting of settings.h: where it lives, its bounds (config.c). */
+struct tcpstate_setting {
+	const char *name;
+	const char *range;	/* "NAME is out of range: MIN to MAX" */
+	u16 attr;		/* TCPSTATE_A_CONFIG_* */
+	u16 offset;		/* in struct tcpstate_config */
+	u32 min, max;
+	bool limit;		/* a bound on memory: the host's to raise */
+};
+
+/* Every config attribute is a setting. */
+#define TCPSTATE_SETTINGS_NR	TCPSTATE_A_CONFIG_MAX
+extern const struct tcpstate_setting tcpstate_settings[TCPSTATE_SETTINGS_NR];
+
+static inline u32 *tcpstate_setting(struct tcpstate_config *cfg,
+				    const struct tcpstate_setting *s)
+{
+	return (u32 *)((u8 *)cfg + s->offset);
+}
+
+int tcpstate_config_init(void);
+
+/* The bounds of the host's parameters (main.c). */
 #define TCPSTATE_GC_INTERVAL_MIN_MS	10
 #define TCPSTATE_GC_INTERVAL_MAX_MS	60000
 

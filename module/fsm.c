@@ -263,15 +263,14 @@ const u8 tcpstate_fsm_back[TCPSTATE_AGAIN_MAX][__TCPSTATE_S_MAX] = {
  */
 };
 
+/* The timeouts' defaults, those of settings.h. */
+#define TCPSTATE_SETTING(...)
+#define TCPSTATE_TIMEOUT(field, def, ...)	.field = def,
 const struct tcpstate_timeouts tcpstate_timeouts_default = {
-	.syn_sent	= 120 * 1000,
-	.syn_recv	= 60 * 1000,
-	.established	= 5 * 24 * 3600 * 1000,
-	.fin_wait	= 120 * 1000,
-	.close_wait	= 60 * 1000,
-	.time_wait	= 60 * 1000,
-	.closed		= 10 * 1000,
+#include "settings.h"
 };
+
+#undef TCPSTATE_SETTING
 
 /*
  * History: bits 0-19 are the set of letters seen, one bit per (direction,

@@ -2,7 +2,8 @@
 /*
  * tcpstate: per-flow TCP state of both endpoints, seen from netfilter.
  *
- * main.c: module parameters, init/exit and per-namespace setup.
+ * main.c: the host's module parameters (each setting's are config.c's),
+ * init/exit and per-namespace setup.
  */
 #include <linux/debugfs.h>
 #include <linux/memcontrol.h>
@@ -16,58 +17,6 @@
 #include "core.h"
 
 unsigned int tcpstate_net_id __read_mostly;
-
-/* Defaults for new namespaces; netlink changes one namespace at runtime. */
-static unsigned int max_flows = 262144;
-module_param(max_flows, uint, 0444);
-MODULE_PARM_DESC(max_flows, "Flows tracked per namespace (default 262144)");
-
-static unsigned int max_listeners = 4096;
-module_param(max_listeners, uint, 0444);
-MODULE_PARM_DESC(max_listeners, "Listeners kept per namespace (default 4096)");
-
-static unsigned int max_destinations = 4096;
-module_param(max_destinations, uint, 0444);
-MODULE_PARM_DESC(max_destinations,
-		 "Remote destinations kept per namespace (default 4096)");
-
-static unsigned int port_pressure_pct = 50;
-module_param(port_pressure_pct, uint, 0444);
-MODULE_PARM_DESC(port_pressure_pct,
-		 "Share of the ephemeral port range one destination may hold before its warning (default 50, 0: off)");
-
-static unsigned int flood_syn_rate = 1000;
-module_param(flood_syn_rate, uint, 0444);
-MODULE_PARM_DESC(flood_syn_rate,
-		 "SYNs per second to one listener that raise its flood flag (default 1000, 0: off)");
-
-static unsigned int flood_half_open = 512;
-module_param(flood_half_open, uint, 0444);
-MODULE_PARM_DESC(flood_half_open,
-		 "Half-open handshakes at one listener that raise its flood flag (default 512, 0: off)");
-
-#define TCPSTATE_STUCK_PARAM(name, dflt, desc)				\
-	static unsigned int stuck_##name##_ms = dflt;			\
-	module_param(stuck_##name##_ms, uint, 0444);			\
-	MODULE_PARM_DESC(stuck_##name##_ms, desc " (ms, default " #dflt ", 0: off)")
-
-TCPSTATE_STUCK_PARAM(syn_recv, 30000, "A server in SYN_RECEIVED this long is stuck");
-TCPSTATE_STUCK_PARAM(close_wait, 30000, "An endpoint in CLOSE_WAIT this long is stuck");
-TCPSTATE_STUCK_PARAM(fin_wait_2, 60000, "In FIN_WAIT_2 this long after its FIN: stuck");
-TCPSTATE_STUCK_PARAM(last_ack, 30000, "In LAST_ACK this long after its FIN: stuck");
-
-#define TCPSTATE_TIMEOUT_PARAM(name, desc)				\
-	static unsigned int timeout_##name##_ms;			\
-	module_param(timeout_##name##_ms, uint, 0444);			\
-	MODULE_PARM_DESC(timeout_##name##_ms, desc " (ms, 0: default)")
-
-TCPSTATE_TIMEOUT_PARAM(syn_sent, "SYN or one-way traffic not answered (120000)");
-TCPSTATE_TIMEOUT_PARAM(syn_recv, "SYN-ACK sent, handshake not completed (60000)");
-TCPSTATE_TIMEOUT_PARAM(established, "Idle established flow (432000000)");
-TCPSTATE_TIMEOUT_PARAM(fin_wait, "FIN_WAIT_1/2, CLOSING, LAST_ACK idle (120000)");
-TCPSTATE_TIMEOUT_PARAM(close_wait, "Half-closed flow idle (60000)");
-TCPSTATE_TIMEOUT_PARAM(time_wait, "TIME_WAIT, 2*MSL (60000)");
-TCPSTATE_TIMEOUT_PARAM(closed, "Linger of an ended flow (10000)");
 
 unsigned int tcpstate_gc_interval_ms = 1000;
 module_param_named(gc_interval_ms, tcpstate_gc_interval_ms, uint, 0444);
@@ -90,9 +39,7 @@ module_param(max_listeners_shared, uint, 0444);
 MODULE_PARM_DESC(max_listeners_shared,
 		 "Listeners kept in all namespaces but the initial one together (default 65536)");
 
-struct tcpstate_config tcpstate_config_default __read_mostly;
-
-/* A parameter within [min, max], as netlink would require of it. */
+/* A host parameter within [min, max]. */
 static int tcpstate_param_check(const char *name, u32 v, u32 min, u32 max)
 {
 	if (v >= min && v <= max)
@@ -101,98 +48,12 @@ static int tcpstate_param_check(const char *name, u32 v, u32 min, u32 max)
 	return -EINVAL;
 }
 
-#define TCPSTATE_TIMEOUT(name) {					\
-	"timeout_" #name "_ms", &timeout_##name##_ms,			\
-	offsetof(struct tcpstate_timeouts, name) }
-
-static const struct {
-	const char *name;
-	const unsigned int *param;
-	size_t offset;			/* in struct tcpstate_timeouts */
-} tcpstate_timeout_params[] = {
-	TCPSTATE_TIMEOUT(syn_sent),
-	TCPSTATE_TIMEOUT(syn_recv),
-	TCPSTATE_TIMEOUT(established),
-	TCPSTATE_TIMEOUT(fin_wait),
-	TCPSTATE_TIMEOUT(close_wait),
-	TCPSTATE_TIMEOUT(time_wait),
-	TCPSTATE_TIMEOUT(closed),
-};
-
-/* Each timeout parameter: 0 for the default, else within the bounds. */
-static int tcpstate_timeouts_init(struct tcpstate_timeouts *to)
+/* The settings' defaults (config.c) and the host's own parameters. */
+static int tcpstate_params_init(void)
 {
-	const struct tcpstate_timeouts *d = &tcpstate_timeouts_default;
-	unsigned int i;
-	u32 *v;
-
-	for (i = 0; i < ARRAY_SIZE(tcpstate_timeout_params); i++) {
-		v = (u32 *)((u8 *)to + tcpstate_timeout_params[i].offset);
-		*v = *tcpstate_timeout_params[i].param ?:
-		     *(const u32 *)((const u8 *)d +
-				    tcpstate_timeout_params[i].offset);
-		if (tcpstate_param_check(tcpstate_timeout_params[i].name, *v,
-					 1, TCPSTATE_TIMEOUT_MAX_MS))
-			return -EINVAL;
-	}
-	return 0;
-}
-
-#define TCPSTATE_STUCK(name, kind) {					\
-	"stuck_" #name "_ms", &stuck_##name##_ms, TCPSTATE_STUCK_##kind }
-
-static const struct {
-	const char *name;
-	const unsigned int *param;
-	enum tcpstate_stuck kind;
-} tcpstate_stuck_params[] = {
-	TCPSTATE_STUCK(syn_recv, SYN_RECV),
-	TCPSTATE_STUCK(close_wait, CLOSE_WAIT),
-	TCPSTATE_STUCK(fin_wait_2, FIN_WAIT_2),
-	TCPSTATE_STUCK(last_ack, LAST_ACK),
-};
-
-static int tcpstate_stuck_init(u32 *ms)
-{
-	unsigned int i;
-
-	BUILD_BUG_ON(ARRAY_SIZE(tcpstate_stuck_params) != TCPSTATE_STUCK_NR);
-	for (i = 0; i < ARRAY_SIZE(tcpstate_stuck_params); i++) {
-		ms[tcpstate_stuck_params[i].kind] =
-			*tcpstate_stuck_params[i].param;
-		if (tcpstate_param_check(tcpstate_stuck_params[i].name,
-					 *tcpstate_stuck_params[i].param, 0,
-					 TCPSTATE_TIMEOUT_MAX_MS))
-			return -EINVAL;
-	}
-	return 0;
-}
-
-static int tcpstate_config_init(void)
-{
-	struct tcpstate_config *c = &tcpstate_config_default;
-
-	c->max_flows = max_flows;
-	c->max_listeners = max_listeners;
-	c->flood_syn_rate = flood_syn_rate;
-	c->flood_half_open = flood_half_open;
-	c->max_destinations = max_destinations;
-	c->port_pressure_pct = port_pressure_pct;
 	tcpstate_shared.max_flows = max_flows_shared;
 	tcpstate_shared.max_listeners = max_listeners_shared;
-	if (tcpstate_timeouts_init(&c->to) || tcpstate_stuck_init(c->stuck_ms) ||
-	    tcpstate_param_check("max_flows", max_flows, 1,
-				 TCPSTATE_FLOWS_MAX) ||
-	    tcpstate_param_check("max_listeners", max_listeners, 1,
-				 TCPSTATE_LISTENERS_MAX) ||
-	    tcpstate_param_check("flood_syn_rate", flood_syn_rate, 0,
-				 TCPSTATE_FLOOD_MAX) ||
-	    tcpstate_param_check("flood_half_open", flood_half_open, 0,
-				 TCPSTATE_FLOOD_MAX) ||
-	    tcpstate_param_check("max_destinations", max_destinations, 1,
-				 TCPSTATE_DESTS_MAX) ||
-	    tcpstate_param_check("port_pressure_pct", port_pressure_pct, 0,
-				 100) ||
+	if (tcpstate_config_init() ||
 	    tcpstate_param_check("max_flows_shared", max_flows_shared, 1,
 				 INT_MAX) ||
 	    tcpstate_param_check("max_listeners_shared", max_listeners_shared,
@@ -351,7 +212,7 @@ static int __init tcpstate_init(void)
 {
 	int err;
 
-	err = tcpstate_config_init();
+	err = tcpstate_params_init();
 	if (err)
 		return err;
 

@@ -79,24 +79,9 @@ static const struct nla_policy tcpstate_nl_flow_get_policy[] = {
 		NLA_POLICY_NESTED(tcpstate_nl_filter_policy),
 };
 
+/* Every setting is a u32; config.c holds their bounds. */
 static const struct nla_policy tcpstate_nl_config_policy[] = {
-	[TCPSTATE_A_CONFIG_TIMEOUT_SYN_SENT] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_TIMEOUT_SYN_RECV] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_TIMEOUT_ESTABLISHED] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_TIMEOUT_FIN_WAIT] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_TIMEOUT_CLOSE_WAIT] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_TIMEOUT_TIME_WAIT] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_TIMEOUT_CLOSED] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_MAX_FLOWS] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_MAX_LISTENERS] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_FLOOD_SYN_RATE] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_FLOOD_HALF_OPEN] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_STUCK_SYN_RECV] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_STUCK_CLOSE_WAIT] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_STUCK_FIN_WAIT_2] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_STUCK_LAST_ACK] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_MAX_DESTINATIONS] = { .type = NLA_U32 },
-	[TCPSTATE_A_CONFIG_PORT_PRESSURE_PCT] = { .type = NLA_U32 },
+	[1 ... TCPSTATE_A_CONFIG_MAX] = { .type = NLA_U32 },
 };
 
 /* ---- helpers ---- */
@@ -1024,71 +1009,16 @@ static int tcpstate_nl_stats_get_doit(struct sk_buff *skb,
 
 /* ---- config ---- */
 
-/* Each setting: its attribute, where it lives, its range. */
-struct tcpstate_nl_setting {
-	u16 attr;
-	u16 offset;		/* in struct tcpstate_config */
-	u32 min, max;
-	bool limit;		/* a bound on memory: see tcpstate_nl_may_set */
-};
-
-#define TCPSTATE_NL_TIMEOUT(a, f) {					\
-	TCPSTATE_A_CONFIG_TIMEOUT_##a,					\
-	offsetof(struct tcpstate_config, to.f), 1,			\
-	TCPSTATE_TIMEOUT_MAX_MS, false }
-
-#define TCPSTATE_NL_STUCK(a) {						\
-	TCPSTATE_A_CONFIG_STUCK_##a,					\
-	offsetof(struct tcpstate_config, stuck_ms[TCPSTATE_STUCK_##a]), 0, \
-	TCPSTATE_TIMEOUT_MAX_MS, false }
-
-static const struct tcpstate_nl_setting tcpstate_nl_settings[] = {
-	TCPSTATE_NL_TIMEOUT(SYN_SENT, syn_sent),
-	TCPSTATE_NL_TIMEOUT(SYN_RECV, syn_recv),
-	TCPSTATE_NL_TIMEOUT(ESTABLISHED, established),
-	TCPSTATE_NL_TIMEOUT(FIN_WAIT, fin_wait),
-	TCPSTATE_NL_TIMEOUT(CLOSE_WAIT, close_wait),
-	TCPSTATE_NL_TIMEOUT(TIME_WAIT, time_wait),
-	TCPSTATE_NL_TIMEOUT(CLOSED, closed),
-	{ TCPSTATE_A_CONFIG_MAX_FLOWS,
-	  offsetof(struct tcpstate_config, max_flows), 1, TCPSTATE_FLOWS_MAX,
-	  true },
-	{ TCPSTATE_A_CONFIG_MAX_LISTENERS,
-	  offsetof(struct tcpstate_config, max_listeners), 1,
-	  TCPSTATE_LISTENERS_MAX, true },
-	{ TCPSTATE_A_CONFIG_FLOOD_SYN_RATE,
-	  offsetof(struct tcpstate_config, flood_syn_rate), 0,
-	  TCPSTATE_FLOOD_MAX, false },
-	{ TCPSTATE_A_CONFIG_FLOOD_HALF_OPEN,
-	  offsetof(struct tcpstate_config, flood_half_open), 0,
-	  TCPSTATE_FLOOD_MAX, false },
-	TCPSTATE_NL_STUCK(SYN_RECV),
-	TCPSTATE_NL_STUCK(CLOSE_WAIT),
-	TCPSTATE_NL_STUCK(FIN_WAIT_2),
-	TCPSTATE_NL_STUCK(LAST_ACK),
-	{ TCPSTATE_A_CONFIG_MAX_DESTINATIONS,
-	  offsetof(struct tcpstate_config, max_destinations), 1,
-	  TCPSTATE_DESTS_MAX, true },
-	{ TCPSTATE_A_CONFIG_PORT_PRESSURE_PCT,
-	  offsetof(struct tcpstate_config, port_pressure_pct), 0, 100, false },
-};
-
-static u32 *tcpstate_nl_setting(struct tcpstate_config *cfg,
-				const struct tcpstate_nl_setting *s)
-{
-	return (u32 *)((u8 *)cfg + s->offset);
-}
-
 static int tcpstate_nl_put_config(struct sk_buff *skb,
 				  struct tcpstate_config *cfg)
 {
-	const struct tcpstate_nl_setting *s;
+	const struct tcpstate_setting *s;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(tcpstate_nl_settings); i++) {
-		s = &tcpstate_nl_settings[i];
+	for (i = 0; i < TCPSTATE_SETTINGS_NR; i++) {
+		s = &tcpstate_settings[i];
 		if (nla_put_u32(skb, s->attr,
-				READ_ONCE(*tcpstate_nl_setting(cfg, s))))
+				READ_ONCE(*tcpstate_setting(cfg, s))))
 			return -EMSGSIZE;
 	}
 	return 0;
@@ -1117,41 +1047,51 @@ static int tcpstate_nl_config_get_doit(struct sk_buff *skb,
 	return tcpstate_nl_config_reply(skb, info);
 }
 
+/* NL_SET_ERR_MSG() takes a literal; a setting's message is in its table. */
+static void tcpstate_nl_range_msg(struct netlink_ext_ack *extack,
+				  const struct nlattr *attr, const char *msg)
+{
+	if (!extack)
+		return;
+	extack->_msg = msg;
+	NL_SET_BAD_ATTR(extack, attr);
+}
+
 /*
  * Raising a bound on memory is for the host's administrator alone
  * (CAP_NET_ADMIN in the initial user namespace): the admin of a user
  * namespace may only lower those of its own network namespace.
  */
 static bool tcpstate_nl_may_set(struct sk_buff *skb, struct genl_info *info,
-				const struct tcpstate_nl_setting *s, u32 v)
+				const struct tcpstate_setting *s, u32 v)
 {
 	struct tcpstate_config *cfg = &tcpstate_nl_net(skb)->cfg;
 
-	if (!s->limit || v <= READ_ONCE(*tcpstate_nl_setting(cfg, s)) ||
+	if (!s->limit || v <= READ_ONCE(*tcpstate_setting(cfg, s)) ||
 	    netlink_capable(skb, CAP_NET_ADMIN))
 		return true;
 	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[s->attr],
-			    "only the initial user namespace's CAP_NET_ADMIN raises max-flows and max-listeners; this namespace may lower them");
+			    "only the initial user namespace's CAP_NET_ADMIN raises a bound on memory (max_flows, max_listeners, max_destinations); this namespace may lower it");
 	return false;
 }
 
 static int tcpstate_nl_config_check(struct sk_buff *skb,
 				    struct genl_info *info)
 {
-	const struct tcpstate_nl_setting *s;
+	const struct tcpstate_setting *s;
 	bool any = false;
 	unsigned int i;
 	u32 v;
 
-	for (i = 0; i < ARRAY_SIZE(tcpstate_nl_settings); i++) {
-		s = &tcpstate_nl_settings[i];
+	for (i = 0; i < TCPSTATE_SETTINGS_NR; i++) {
+		s = &tcpstate_settings[i];
 		if (!info->attrs[s->attr])
 			continue;
 		any = true;
 		v = nla_get_u32(info->attrs[s->attr]);
 		if (v < s->min || v > s->max) {
-			NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[s->attr],
-					    "out of range: timeouts 1 to 2592000000 ms, max-flows 1 to 16777216, max-listeners 1 to 1048576, flood thresholds 0 (off) to 16777216");
+			tcpstate_nl_range_msg(info->extack,
+					      info->attrs[s->attr], s->range);
 			return -ERANGE;
 		}
 		if (!tcpstate_nl_may_set(skb, info, s, v))
@@ -1168,7 +1108,7 @@ static int tcpstate_nl_config_set_doit(struct sk_buff *skb,
 				       struct genl_info *info)
 {
 	struct tcpstate_config *cfg = &tcpstate_nl_net(skb)->cfg;
-	const struct tcpstate_nl_setting *s;
+	const struct tcpstate_setting *s;
 	unsigned int i;
 	int err;
 
@@ -1176,10 +1116,10 @@ static int tcpstate_nl_config_set_doit(struct sk_buff *skb,
 	err = tcpstate_nl_config_check(skb, info);
 	if (err)
 		goto out;
-	for (i = 0; i < ARRAY_SIZE(tcpstate_nl_settings); i++) {
-		s = &tcpstate_nl_settings[i];
+	for (i = 0; i < TCPSTATE_SETTINGS_NR; i++) {
+		s = &tcpstate_settings[i];
 		if (info->attrs[s->attr])
-			WRITE_ONCE(*tcpstate_nl_setting(cfg, s),
+			WRITE_ONCE(*tcpstate_setting(cfg, s),
 				   nla_get_u32(info->attrs[s->attr]));
 	}
 out:

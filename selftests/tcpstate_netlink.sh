@@ -775,6 +775,47 @@ test_config_set()
 	assert_eq "unknown key exit" 2 "$rc"
 }
 
+# Every key `config keys` lists is a module parameter (the kernel's
+# /sys/module view) whose value a new namespace starts from, and its
+# bounds are the kernel's: MAX passes, MAX + 1 and MIN - 1 are refused
+# with the key and its range in the message, and nothing changes.
+test_config_keys()
+{
+	local key min max def cur err n=0
+	setup_ns a
+	while read -r key min max def; do
+		cur=$(cat "/sys/module/tcpstate/parameters/$key") ||
+			fail "$key: no such module parameter"
+		assert_eq "$key: new namespace" "$cur" \
+			"$(ts "$a" config | awk -v k="$key" '$1 == k { print $2 }')"
+		[ "$(ts "$a" config set "$key" "$max" | awk -v k="$key" \
+			'$1 == k { print $2 }')" = "$max" ] || fail "$key $max refused"
+		err=$(ts "$a" config set "$key" $((max + 1)) 2>&1) &&
+			fail "$key $((max + 1)) accepted"
+		grep -q "$key is out of range: $min to $max" <<< "$err" ||
+			fail "$key: message '$err'"
+		if [ "$min" -gt 0 ]; then
+			ts "$a" config set "$key" $((min - 1)) 2> /dev/null &&
+				fail "$key $((min - 1)) accepted"
+		fi
+		assert_eq "$key after refusals" "$max" \
+			"$(ts "$a" config | awk -v k="$key" '$1 == k { print $2 }')"
+		ts "$a" config set "$key" "$cur" > /dev/null
+		n=$((n + 1))
+	done < <("$TCPSTATE" config keys -j | python3 -c '
+import json, sys
+for k in json.load(sys.stdin):
+    print(k["key"], k["min"], k["max"], k["default"])')
+	assert_eq "keys checked" \
+		"$(ts "$a" config | wc -l)" "$n"
+	# parameters not on the module's command line are their defaults
+	"$TCPSTATE" config keys | awk 'NR > 1 { print $1, $4 }' |
+		while read -r key def; do
+			assert_eq "$key default" "$def" \
+				"$(cat "/sys/module/tcpstate/parameters/$key")"
+		done
+}
+
 test_module_missing()
 {
 	local err rc=0
@@ -1155,6 +1196,7 @@ TESTS=(
 	dump_100k_flows test_dump_100k
 	two_namespaces test_two_namespaces
 	config_set test_config_set
+	config_keys test_config_keys
 	module_missing test_module_missing
 )
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstate config [get] [-j] [-p] | config set KEY VALUE [KEY VALUE]...:
- * the settings of this namespace. Keys are those of the module
- * parameters that give new namespaces their defaults.
+ * tcpstate config [get] [-j] [-p] | config set KEY VALUE [KEY VALUE]...
+ * | config keys [-j] [-p]: the settings of this namespace, and what each
+ * one is. Keys are those of the module parameters that give new
+ * namespaces their defaults (module/settings.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,29 +16,19 @@
 #include "tcpstate.h"
 
 #define USAGE "Usage: %s config [get] [-j] [-p]\n" \
-	"       %s config set KEY VALUE [KEY VALUE]...\n"
+	"       %s config set KEY VALUE [KEY VALUE]...\n" \
+	"       %s config keys [-j] [-p]\n"
 
 static const struct {
 	int attr;
 	const char *key;
+	const char *help;
+	unsigned long long def, min, max;
 } keys[] = {
-	{ TCPSTATE_A_CONFIG_TIMEOUT_SYN_SENT, "timeout_syn_sent_ms" },
-	{ TCPSTATE_A_CONFIG_TIMEOUT_SYN_RECV, "timeout_syn_recv_ms" },
-	{ TCPSTATE_A_CONFIG_TIMEOUT_ESTABLISHED, "timeout_established_ms" },
-	{ TCPSTATE_A_CONFIG_TIMEOUT_FIN_WAIT, "timeout_fin_wait_ms" },
-	{ TCPSTATE_A_CONFIG_TIMEOUT_CLOSE_WAIT, "timeout_close_wait_ms" },
-	{ TCPSTATE_A_CONFIG_TIMEOUT_TIME_WAIT, "timeout_time_wait_ms" },
-	{ TCPSTATE_A_CONFIG_TIMEOUT_CLOSED, "timeout_closed_ms" },
-	{ TCPSTATE_A_CONFIG_MAX_FLOWS, "max_flows" },
-	{ TCPSTATE_A_CONFIG_MAX_LISTENERS, "max_listeners" },
-	{ TCPSTATE_A_CONFIG_FLOOD_SYN_RATE, "flood_syn_rate" },
-	{ TCPSTATE_A_CONFIG_FLOOD_HALF_OPEN, "flood_half_open" },
-	{ TCPSTATE_A_CONFIG_STUCK_SYN_RECV, "stuck_syn_recv_ms" },
-	{ TCPSTATE_A_CONFIG_STUCK_CLOSE_WAIT, "stuck_close_wait_ms" },
-	{ TCPSTATE_A_CONFIG_STUCK_FIN_WAIT_2, "stuck_fin_wait_2_ms" },
-	{ TCPSTATE_A_CONFIG_STUCK_LAST_ACK, "stuck_last_ack_ms" },
-	{ TCPSTATE_A_CONFIG_MAX_DESTINATIONS, "max_destinations" },
-	{ TCPSTATE_A_CONFIG_PORT_PRESSURE_PCT, "port_pressure_pct" },
+#define TCPSTATE_SETTING(field, d, name, a, lo, hi, limit, h) \
+	{ TCPSTATE_A_CONFIG_##a, #name, h, d, lo, hi },
+#include "../module/settings.h"
+#undef TCPSTATE_SETTING
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -101,6 +92,28 @@ static int print_config(const struct config *cfg, bool json, bool pretty)
 	return out_free(o);
 }
 
+/* config keys: every key, its range, default and meaning. */
+static int list_keys(bool json, bool pretty)
+{
+	struct ts_out *o = out_new(stdout, json, pretty);
+	size_t i;
+
+	if (!o)
+		return EXIT_ERR;
+	out_list_begin(o);
+	for (i = 0; i < NKEYS; i++) {
+		out_obj_begin(o, NULL);
+		out_str(o, OUT_ANY, "key", "KEY", keys[i].key);
+		out_u64(o, OUT_ANY, "min", "MIN", keys[i].min);
+		out_u64(o, OUT_ANY, "max", "MAX", keys[i].max);
+		out_u64(o, OUT_ANY, "default", "DEFAULT", keys[i].def);
+		out_str(o, OUT_ANY, "help", "MEANING", keys[i].help);
+		out_obj_end(o);
+	}
+	out_list_end(o);
+	return out_free(o) ? EXIT_ERR : EXIT_OK;
+}
+
 static void print_keys(void)
 {
 	size_t i;
@@ -111,7 +124,10 @@ static void print_keys(void)
 	fputc('\n', stderr);
 }
 
-/* Put KEY VALUE pairs in the request: 0 or EXIT_USAGE. */
+/*
+ * Put KEY VALUE pairs in the request (only check them when nlh is NULL):
+ * 0 or EXIT_USAGE.
+ */
 static int put_settings(struct nlmsghdr *nlh, int argc, char *argv[])
 {
 	unsigned long long v;
@@ -119,7 +135,7 @@ static int put_settings(struct nlmsghdr *nlh, int argc, char *argv[])
 	int i, k;
 
 	if (argc == 0 || argc % 2) {
-		fprintf(stderr, USAGE, prog, prog);
+		fprintf(stderr, USAGE, prog, prog, prog);
 		print_keys();
 		return EXIT_USAGE;
 	}
@@ -140,7 +156,8 @@ static int put_settings(struct nlmsghdr *nlh, int argc, char *argv[])
 				argv[i + 1]);
 			return EXIT_USAGE;
 		}
-		mnl_attr_put_u32(nlh, keys[k].attr, v);
+		if (nlh)
+			mnl_attr_put_u32(nlh, keys[k].attr, v);
 	}
 	return 0;
 }
@@ -164,32 +181,34 @@ int cmd_config(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, "jph", opts, NULL)) != -1) {
 		if (out_option(c, &json, &pretty))
 			continue;
-		fprintf(c == 'h' ? stdout : stderr, USAGE, prog, prog);
+		fprintf(c == 'h' ? stdout : stderr, USAGE, prog, prog, prog);
 		return c == 'h' ? EXIT_OK : EXIT_USAGE;
 	}
 	argc -= optind;
 	argv += optind;
+	if (argc == 1 && !strcmp(argv[0], "keys"))
+		return list_keys(json, pretty);
 	if (argc && !strcmp(argv[0], "set")) {
 		set = true;
 	} else if (argc && strcmp(argv[0], "get")) {
 		fprintf(stderr, "%s: config: unknown action '%s'\n" USAGE,
-			prog, argv[0], prog, prog);
+			prog, argv[0], prog, prog, prog);
 		return EXIT_USAGE;
 	} else if (argc > 1) {
-		fprintf(stderr, USAGE, prog, prog);
+		fprintf(stderr, USAGE, prog, prog, prog);
 		return EXIT_USAGE;
+	}
+	if (set) {
+		err = put_settings(NULL, argc - 1, argv + 1);
+		if (err)
+			return err;
 	}
 	if (nl_open(&nl))
 		return EXIT_ERR;
 	nlh = nl_request(&nl, set ? TCPSTATE_CMD_CONFIG_SET :
 			 TCPSTATE_CMD_CONFIG_GET, 0);
-	if (set) {
-		err = put_settings(nlh, argc - 1, argv + 1);
-		if (err) {
-			nl_close(&nl);
-			return err;
-		}
-	}
+	if (set)
+		put_settings(nlh, argc - 1, argv + 1);
 	err = nl_talk(&nl, nlh, config_cb, &cfg);
 	if (err) {
 		nl_perror(&nl, set ? "config set" : "config", err);
