@@ -108,10 +108,13 @@ $(YNL): $(YNL_SRC)
 ynl: $(YNL)
 
 # include/uapi/tcpstate.h, generated from spec/tcpstate.yaml by the
-# kernel's ynl-gen-c and committed; make check proves it is up to date.
+# kernel's ynl-gen-c, and module/stats.h, the counters, from its stats
+# set; both committed, and make check proves them up to date.
 uapi: $(YNL)
 	scripts/uapi-gen.sh > include/uapi/tcpstate.h.tmp
+	scripts/stats-gen.py > module/stats.h.tmp
 	mv include/uapi/tcpstate.h.tmp include/uapi/tcpstate.h
+	mv module/stats.h.tmp module/stats.h
 
 # The VM suites run in two VMs side by side, VM_SMP vCPUs each: two VMs
 # of one vCPU keep both cores here busy without overcommitting them.

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/* Generated from spec/tcpstate.yaml by scripts/stats-gen.py: make uapi */
 /*
- * stats.h: the counters of a namespace, listed once, in the order procfs
- * and the CLI show them. Each is TCPSTATE_STAT(ID, name, help): ID names
- * the module's TCPSTATE_STAT_ID and the netlink attribute
- * TCPSTATE_A_STATS_ID; name is the counter's name in procfs, in the CLI
- * and in Prometheus (tcpstate_<name>_total); help is Prometheus's HELP
+ * stats.h: the counters of a namespace, listed once (every u64 attribute
+ * of the spec's stats set, in its order: procfs and the CLI show them so).
+ * Each is TCPSTATE_STAT(ID, name, help): ID names the module's
+ * TCPSTATE_STAT_ID and the netlink attribute TCPSTATE_A_STATS_ID; name is
+ * the counter's name in procfs, in the CLI and in Prometheus
+ * (tcpstate_<name>_total); help is the attribute's doc, Prometheus's HELP
  * text. Whoever includes it defines TCPSTATE_STAT() first, to take from
  * each line what it needs; it is included once for each use (no guard),
  * by the tools too (only the preprocessor).
  */
 TCPSTATE_STAT(SEGMENTS, "segments",
-	      "TCP segments seen, each once")
+	      "TCP segments seen, once each (a GSO/GRO skb counts as its segments)")
 TCPSTATE_STAT(SEGMENTS_IN, "segments_in",
 	      "TCP segments arriving (local or forwarded)")
 TCPSTATE_STAT(SEGMENTS_OUT, "segments_out",
@@ -24,64 +26,64 @@ TCPSTATE_STAT(SKBS, "skbs",
 TCPSTATE_STAT(GSO_SKBS, "gso_skbs",
 	      "GSO/GRO skbs carrying TCP segments")
 TCPSTATE_STAT(RSTS_IN, "rsts_in",
-	      "segments with RST arriving")
+	      "Segments with RST arriving")
 TCPSTATE_STAT(RSTS_OUT, "rsts_out",
-	      "segments with RST sent by this host")
+	      "Segments with RST sent by this host")
 TCPSTATE_STAT(FRAGMENTS, "fragments",
-	      "non-first IP fragments of TCP, not parsed")
+	      "IP fragments of TCP, first or not, counted and not tracked")
 TCPSTATE_STAT(MALFORMED, "malformed",
-	      "truncated or invalid TCP headers")
-TCPSTATE_STAT(BAD_OPTIONS, "bad_options",
-	      "SYN options with a bad length")
-TCPSTATE_STAT(BAD_CHECKSUM, "bad_checksum",
-	      "segments arriving with a bad TCP checksum, not tracked")
+	      "Truncated or invalid TCP headers")
 TCPSTATE_STAT(NO_FLOW, "no_flow",
 	      "RST or odd segments matching no flow")
 TCPSTATE_STAT(INVALID, "invalid",
-	      "segments the state machine refused")
+	      "Segments the state machine refused")
 TCPSTATE_STAT(RST_OUT_OF_WINDOW, "rst_out_of_window",
 	      "RSTs outside the window (RFC 5961)")
 TCPSTATE_STAT(RETRANSMISSIONS, "retransmissions",
 	      "SYN, SYN-ACK, data or FIN sent again")
 TCPSTATE_STAT(KEEPALIVES, "keepalives",
-	      "keepalive probes seen")
+	      "Keepalive probes seen")
 TCPSTATE_STAT(HANDSHAKES, "handshakes",
-	      "three-way handshakes completed")
+	      "Three-way handshakes completed")
 TCPSTATE_STAT(FLOWS_CREATED, "flows_created",
-	      "flows created")
+	      "Flows created")
 TCPSTATE_STAT(FLOWS_MIDSTREAM, "flows_midstream",
-	      "flows picked up without a SYN")
+	      "Flows picked up without a SYN")
 TCPSTATE_STAT(FLOWS_ENDED, "flows_ended",
-	      "connections over (FIN, RST, timeout, ...)")
+	      "Connections over (FIN, RST, timeout, ...)")
 TCPSTATE_STAT(FLOWS_REUSED, "flows_reused",
-	      "new incarnations of a 4-tuple")
+	      "New incarnations of a 4-tuple")
 TCPSTATE_STAT(TIME_WAIT_REUSED, "time_wait_reused",
-	      "new incarnations that replaced a TIME_WAIT")
+	      "New incarnations that replaced a TIME_WAIT")
 TCPSTATE_STAT(FLOWS_EXPIRED, "flows_expired",
-	      "flows freed by timeout")
+	      "Flows freed by timeout")
 TCPSTATE_STAT(FLOWS_EVICTED, "flows_evicted",
-	      "flows freed to make room")
+	      "Flows freed to make room")
 TCPSTATE_STAT(FLOWS_FLUSHED, "flows_flushed",
-	      "flows flushed by the administrator")
+	      "Flows flushed by the administrator")
 TCPSTATE_STAT(FLOWS_NOT_TRACKED, "flows_not_tracked",
-	      "flows not tracked: no room or no memory")
+	      "Flows not tracked, for want of room or memory")
 TCPSTATE_STAT(TABLE_FULL, "table_full",
-	      "times max_flows was reached with nothing to evict")
+	      "Times max_flows was reached with nothing to evict")
 TCPSTATE_STAT(ALLOC_FAILED, "alloc_failed",
-	      "flow allocations that failed")
+	      "Allocations of a flow or a destination that failed")
 TCPSTATE_STAT(LISTENER_OVERFLOW, "listener_overflow",
-	      "listeners aggregated: listener table full")
+	      "Listeners aggregated on the overflow entry, the listener table full")
 TCPSTATE_STAT(EVENTS_DROPPED, "events_dropped",
-	      "netlink events that could not be delivered")
+	      "Event messages that could not be built or delivered")
+TCPSTATE_STAT(BAD_OPTIONS, "bad_options",
+	      "SYNs and SYN-ACKs whose TCP options have a bad length")
+TCPSTATE_STAT(BAD_CHECKSUM, "bad_checksum",
+	      "Segments arriving with a bad TCP checksum, not tracked")
 TCPSTATE_STAT(STUCK_SYN_RECV, "stuck_syn_recv",
-	      "servers found stuck in SYN_RECEIVED (stuck_syn_recv_ms)")
+	      "Servers found stuck in SYN_RECEIVED (stuck_syn_recv_ms)")
 TCPSTATE_STAT(STUCK_CLOSE_WAIT, "stuck_close_wait",
-	      "endpoints found stuck in CLOSE_WAIT (stuck_close_wait_ms)")
+	      "Endpoints found stuck in CLOSE_WAIT (stuck_close_wait_ms)")
 TCPSTATE_STAT(STUCK_FIN_WAIT_2, "stuck_fin_wait_2",
-	      "endpoints found stuck in FIN_WAIT_2 (stuck_fin_wait_2_ms)")
+	      "Endpoints found stuck in FIN_WAIT_2 (stuck_fin_wait_2_ms)")
 TCPSTATE_STAT(STUCK_LAST_ACK, "stuck_last_ack",
-	      "endpoints found stuck in LAST_ACK (stuck_last_ack_ms)")
+	      "Endpoints found stuck in LAST_ACK (stuck_last_ack_ms)")
 TCPSTATE_STAT(PORT_PRESSURE, "port_pressure",
-	      "times a destination's port-pressure warning rose")
+	      "Times a destination's port-pressure warning rose")
 TCPSTATE_STAT(DESTINATION_OVERFLOW, "destination_overflow",
-	      "flows counted on the overflow destination: table full")
+	      "Flows counted on the overflow destination, the table full")

@@ -43,8 +43,23 @@ test_uapi_generated()
 	rm -f "$tmp"
 }
 
-ktap_plan 4
+# The counters are the spec's: a u64 attribute more in its stats set is a
+# counter more.
+test_stats_generated()
+{
+	local tmp
+	scripts/stats-gen.py | diff -u module/stats.h - ||
+		fail "module/stats.h is not what spec/tcpstate.yaml gives: make uapi"
+	tmp=$(mktemp)
+	sed 's/^        name: keepalives$/        name: keepalive-probes/' spec/tcpstate.yaml > "$tmp"
+	scripts/stats-gen.py "$tmp" | grep -q '^TCPSTATE_STAT(KEEPALIVE_PROBES, "keepalive_probes",$' ||
+		{ rm -f "$tmp"; fail "a renamed counter did not change stats.h"; }
+	rm -f "$tmp"
+}
+
+ktap_plan 5
 run_test uapi_generated_from_spec test_uapi_generated
+run_test stats_generated_from_spec test_stats_generated
 run_test sparse_clean test_sparse
 run_test checkpatch_strict_clean test_checkpatch
 run_test build_without_warnings test_build_warnings
