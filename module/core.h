@@ -22,7 +22,6 @@
 #include "dest.h"
 #include "flow.h"
 #include "listener.h"
-#include "netlink.h"
 
 /* Per-namespace counters (stats.h): per-CPU on the packet path, summed on read. */
 enum tcpstate_stat {

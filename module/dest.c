@@ -28,6 +28,7 @@
 #include <net/ip.h>
 
 #include "core.h"
+#include "event.h"
 
 static struct kmem_cache *tcpstate_dest_cache __read_mostly;
 
@@ -249,7 +250,7 @@ static void tcpstate_dest_age(struct tcpstate_net *tn, struct tcpstate_dest *d,
 	if (moved) {
 		if (v.warn)
 			tcpstate_stat_inc(tn, TCPSTATE_STAT_PORT_PRESSURE);
-		tcpstate_nl_dest_event(tn, &v, now);
+		tcpstate_event_dest(tn, &v, now);
 	}
 	if (!unlink)
 		return;

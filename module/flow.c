@@ -20,6 +20,7 @@
 #include <linux/rhashtable.h>
 
 #include "core.h"
+#include "event.h"
 
 static struct kmem_cache *tcpstate_flow_cache __read_mostly;
 static struct kmem_cache *tcpstate_flow_ext_cache __read_mostly;
@@ -236,7 +237,7 @@ static void tcpstate_flow_account(struct tcpstate_net *tn,
 	if (ev & TCPSTATE_EV_FLOW_END)
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_FLOWS_ENDED);
 	tcpstate_listener_update(tn, flow, res, now);
-	tcpstate_nl_flow_event(tn, flow, res, now);
+	tcpstate_event_flow(tn, flow, res, now);
 }
 
 /* The record ends: its client no longer holds a port. */
@@ -799,7 +800,7 @@ static void tcpstate_flow_stuck(struct tcpstate_net *tn,
 		flow->stuck |= BIT(d);
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_STUCK_SYN_RECV + kind);
 		tcpstate_listener_stuck(tn, flow, now);
-		tcpstate_nl_stuck_event(tn, flow, d, now);
+		tcpstate_event_stuck(tn, flow, d, now);
 	}
 }
 

@@ -151,6 +151,28 @@ err_unreserve:
 	return NULL;
 }
 
+/* The entry of the flow's server's key k, if there is one (none is made). */
+static struct tcpstate_listener *
+tcpstate_listener_of(struct tcpstate_net *tn, const struct tcpstate_flow *flow,
+		     struct tcpstate_lkey *k)
+{
+	const union tcpstate_addr *caddr, *saddr;
+	__be16 cport, sport;
+
+	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
+	tcpstate_lkey_of(k, flow->key.family, saddr, sport);
+	return tcpstate_listener_find(tn, k);
+}
+
+/* One more of an entry's counter v, if the entry is live. */
+static void tcpstate_listener_add_one(struct tcpstate_listener *l, u64 *v)
+{
+	spin_lock_bh(&l->lock);
+	if (!l->dead)
+		WRITE_ONCE(*v, *v + 1);
+	spin_unlock_bh(&l->lock);
+}
+
 /*
  * The entry of the flow's server: found, or made if the flow began with a
  * SYN this namespace saw; the overflow entry when there is no room. NULL
@@ -161,14 +183,10 @@ static struct tcpstate_listener *
 tcpstate_listener_get(struct tcpstate_net *tn, const struct tcpstate_flow *flow,
 		      u64 now)
 {
-	const union tcpstate_addr *caddr, *saddr;
 	struct tcpstate_listener *l;
 	struct tcpstate_lkey k;
-	__be16 cport, sport;
 
-	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
-	tcpstate_lkey_of(&k, flow->key.family, saddr, sport);
-	l = tcpstate_listener_find(tn, &k);
+	l = tcpstate_listener_of(tn, flow, &k);
 	if (l)
 		return l;
 	if (!tcpstate_fsm_time(&flow->fsm, TCPSTATE_TS_SYN))
@@ -338,14 +356,10 @@ static void tcpstate_listener_done(struct tcpstate_listener *l,
 static void tcpstate_listener_undo(struct tcpstate_net *tn,
 				   struct tcpstate_flow *flow, bool half_open)
 {
-	const union tcpstate_addr *caddr, *saddr;
 	struct tcpstate_listener *l;
 	struct tcpstate_lkey k;
-	__be16 cport, sport;
 
-	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
-	tcpstate_lkey_of(&k, flow->key.family, saddr, sport);
-	l = tcpstate_listener_find(tn, &k);
+	l = tcpstate_listener_of(tn, flow, &k);
 	if (!l)
 		return;
 	spin_lock_bh(&l->lock);
@@ -454,25 +468,17 @@ static void tcpstate_listener_overflow(struct tcpstate_net *tn,
 				       struct tcpstate_flow *flow, u64 now)
 {
 	unsigned int sdir = tcpstate_fsm_orig_dir(&flow->fsm) ^ 1;
-	const union tcpstate_addr *caddr, *saddr;
 	struct tcpstate_listener *l;
 	struct tcpstate_lkey k;
-	__be16 cport, sport;
 
 	if (flow->fsm.pkts[sdir]) {
 		tcpstate_listener_locked(tn, flow, now,
 					 tcpstate_listener_refused, 0);
 		return;
 	}
-	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
-	tcpstate_lkey_of(&k, flow->key.family, saddr, sport);
-	l = tcpstate_listener_find(tn, &k);
-	if (!l)
-		return;
-	spin_lock_bh(&l->lock);
-	if (!l->dead)
-		WRITE_ONCE(l->overflows, l->overflows + 1);
-	spin_unlock_bh(&l->lock);
+	l = tcpstate_listener_of(tn, flow, &k);
+	if (l)
+		tcpstate_listener_add_one(l, &l->overflows);
 }
 
 /*
@@ -482,21 +488,13 @@ static void tcpstate_listener_overflow(struct tcpstate_net *tn,
 void tcpstate_listener_stuck(struct tcpstate_net *tn,
 			     struct tcpstate_flow *flow, u64 now)
 {
-	const union tcpstate_addr *caddr, *saddr;
 	struct tcpstate_listener *l;
 	struct tcpstate_lkey k;
-	__be16 cport, sport;
 
 	lockdep_assert_held(&flow->lock);
-	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
-	tcpstate_lkey_of(&k, flow->key.family, saddr, sport);
-	l = tcpstate_listener_find(tn, &k);
-	if (!l)
-		return;
-	spin_lock_bh(&l->lock);
-	if (!l->dead)
-		WRITE_ONCE(l->stuck, l->stuck + 1);
-	spin_unlock_bh(&l->lock);
+	l = tcpstate_listener_of(tn, flow, &k);
+	if (l)
+		tcpstate_listener_add_one(l, &l->stuck);
 }
 
 /*

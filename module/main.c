@@ -15,6 +15,7 @@
 #include <net/net_namespace.h>
 
 #include "core.h"
+#include "netlink.h"
 
 unsigned int tcpstate_net_id __read_mostly;
 

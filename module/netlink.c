@@ -28,6 +28,7 @@
 #include <net/sock.h>
 
 #include "core.h"
+#include "event.h"
 #include "netlink.h"
 
 enum tcpstate_nl_group {
@@ -42,15 +43,22 @@ static const struct genl_multicast_group tcpstate_nl_mcgrps[] = {
 };
 
 static struct genl_family tcpstate_nl_family;
-/* Events are built only between registration and unregistration. */
-static bool tcpstate_nl_ready __read_mostly;
 /* Serialises config set: all checks against the values, then all writes. */
 static DEFINE_MUTEX(tcpstate_nl_config_mutex);
 
 /* Room for an end-of-flow record: every flow attribute, with padding. */
 #define TCPSTATE_NL_EVENT_SIZE	768
 
-/* ---- policies ---- */
+/*
+ * ---- policies ----
+ *
+ * The policies and the op table are spec/tcpstate.yaml's, kept by hand in
+ * this one place: the kernel's generator (ynl-gen-c of 6.12) writes them
+ * as genl_split_ops, which 6.1 lacks; its per-op form needs one policy
+ * for a do and a dump (flow get has two) and a request list for every do;
+ * and in either form it cannot bound a binary attribute's length (the
+ * addresses: at most 16 bytes) and types big-endian ports NLA_U16.
+ */
 
 static const struct nla_policy tcpstate_nl_filter_policy[] = {
 	[TCPSTATE_A_FILTER_FAMILY] = { .type = NLA_U8 },
@@ -1246,15 +1254,14 @@ static noinline void tcpstate_nl_flow_notify(struct tcpstate_net *tn,
  * A destination's port-pressure warning rose or fell (the GC): its
  * figures, if anyone listens.
  */
-void tcpstate_nl_dest_event(struct tcpstate_net *tn,
-			    const struct tcpstate_dest_view *v, u64 now)
+static void tcpstate_nl_dest_event(struct tcpstate_net *tn,
+				   const struct tcpstate_dest_view *v, u64 now)
 {
 	struct sk_buff *msg;
 	struct nlattr *nest;
 	void *hdr;
 
-	if (!READ_ONCE(tcpstate_nl_ready) ||
-	    !genl_has_listeners(&tcpstate_nl_family, tn->net,
+	if (!genl_has_listeners(&tcpstate_nl_family, tn->net,
 				TCPSTATE_NLGRP_EVENTS))
 		return;
 	msg = tcpstate_nl_msg_new(TCPSTATE_NL_EVENT_SIZE, GFP_ATOMIC);
@@ -1285,9 +1292,9 @@ err_drop:
  * whole flow, with the side and the state it is stuck in, if anyone
  * listens. Under the flow's lock.
  */
-void tcpstate_nl_stuck_event(struct tcpstate_net *tn,
-			     const struct tcpstate_flow *flow, unsigned int d,
-			     u64 now)
+static void tcpstate_nl_stuck_event(struct tcpstate_net *tn,
+				    const struct tcpstate_flow *flow,
+				    unsigned int d, u64 now)
 {
 	struct tcpstate_flow_snap f;
 	struct sk_buff *msg;
@@ -1295,8 +1302,7 @@ void tcpstate_nl_stuck_event(struct tcpstate_net *tn,
 	u8 side;
 
 	lockdep_assert_held(&flow->lock);
-	if (!READ_ONCE(tcpstate_nl_ready) ||
-	    !genl_has_listeners(&tcpstate_nl_family, tn->net,
+	if (!genl_has_listeners(&tcpstate_nl_family, tn->net,
 				TCPSTATE_NLGRP_EVENTS))
 		return;
 	tcpstate_flow_read(flow, &f, tn->net->user_ns);
@@ -1315,16 +1321,22 @@ void tcpstate_nl_stuck_event(struct tcpstate_net *tn,
 	tcpstate_nl_event_send(tn, msg, hdr);
 }
 
-void __tcpstate_nl_flow_event(struct tcpstate_net *tn,
-			      const struct tcpstate_flow *flow,
-			      const struct tcpstate_result *res, u64 now)
+static void tcpstate_nl_flow_event(struct tcpstate_net *tn,
+				   const struct tcpstate_flow *flow,
+				   const struct tcpstate_result *res, u64 now)
 {
 	lockdep_assert_held(&flow->lock);
-	if (READ_ONCE(tcpstate_nl_ready) &&
-	    genl_has_listeners(&tcpstate_nl_family, tn->net,
+	if (genl_has_listeners(&tcpstate_nl_family, tn->net,
 			       TCPSTATE_NLGRP_EVENTS))
 		tcpstate_nl_flow_notify(tn, flow, res, now);
 }
+
+/* Multicast to the "events" group, once the family is registered. */
+static const struct tcpstate_event_ops tcpstate_nl_event_ops = {
+	.flow = tcpstate_nl_flow_event,
+	.stuck = tcpstate_nl_stuck_event,
+	.dest = tcpstate_nl_dest_event,
+};
 
 /* ---- the family ---- */
 
@@ -1394,13 +1406,12 @@ int __init tcpstate_nl_init(void)
 	err = genl_register_family(&tcpstate_nl_family);
 	if (err)
 		return err;
-	WRITE_ONCE(tcpstate_nl_ready, true);
+	tcpstate_event_register(&tcpstate_nl_event_ops);
 	return 0;
 }
 
 void tcpstate_nl_uninit(void)
 {
-	WRITE_ONCE(tcpstate_nl_ready, false);
-	synchronize_net();	/* no event is being built any more */
+	tcpstate_event_unregister();	/* no event is being built any more */
 	genl_unregister_family(&tcpstate_nl_family);
 }

@@ -71,26 +71,10 @@ static void print_dest(struct ts_out *o, const struct ts_dest *d)
 {
 	uint64_t flows = d->v[TCPSTATE_A_DEST_FLOWS];
 	uint64_t ports = d->v[TCPSTATE_A_DEST_PORTS] ?: 1;
-	char addr[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 8], share[32];
+	char share[32];
 
 	out_obj_begin(o, NULL);
-	if (d->family) {
-		inet_ntop(d->family, d->addr, addr, sizeof(addr));
-		snprintf(ep, sizeof(ep), d->family == AF_INET6 ? "[%s]:%u" :
-			 "%s:%u", addr, d->port);
-		out_str(o, OUT_ANY, "family", "Family",
-			ts_family_name(d->family));
-		out_str(o, OUT_JSON, "addr", NULL, addr);
-		out_u64(o, OUT_JSON, "port", NULL, d->port);
-		out_bool(o, OUT_JSON, "overflow", NULL, false);
-	} else {
-		snprintf(ep, sizeof(ep), "(table full)");
-		out_str(o, OUT_ANY, "family", "Family", "-");
-		out_null(o, OUT_JSON, "addr", NULL);
-		out_null(o, OUT_JSON, "port", NULL);
-		out_bool(o, OUT_JSON, "overflow", NULL, true);
-	}
-	out_str(o, OUT_TEXT, NULL, "Destination", ep);
+	ts_print_entry_endpoint(o, d->family, d->addr, d->port, "Destination");
 	out_u64(o, OUT_ANY, "flows", "Flows", flows);
 	out_u64(o, OUT_ANY, "time_wait", "TimeWait",
 		d->v[TCPSTATE_A_DEST_TIME_WAIT]);

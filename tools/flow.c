@@ -182,6 +182,35 @@ const char *ts_family_name(int family)
 	return family == AF_INET6 ? "inet6" : "inet";
 }
 
+/*
+ * A table entry's endpoint (a listener's, a destination's): family,
+ * address, port and whether it is the overflow entry (family 0) in JSON;
+ * "ADDR:PORT" or "(table full)" in the text column col.
+ */
+void ts_print_entry_endpoint(struct ts_out *o, int family,
+			     const uint8_t *addr, uint16_t port,
+			     const char *col)
+{
+	char a[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 8];
+
+	if (family) {
+		inet_ntop(family, addr, a, sizeof(a));
+		snprintf(ep, sizeof(ep), family == AF_INET6 ? "[%s]:%u" :
+			 "%s:%u", a, port);
+		out_str(o, OUT_ANY, "family", "Family", ts_family_name(family));
+		out_str(o, OUT_JSON, "addr", NULL, a);
+		out_u64(o, OUT_JSON, "port", NULL, port);
+		out_bool(o, OUT_JSON, "overflow", NULL, false);
+	} else {
+		snprintf(ep, sizeof(ep), "(table full)");
+		out_str(o, OUT_ANY, "family", "Family", "-");
+		out_null(o, OUT_JSON, "addr", NULL);
+		out_null(o, OUT_JSON, "port", NULL);
+		out_bool(o, OUT_JSON, "overflow", NULL, true);
+	}
+	out_str(o, OUT_TEXT, NULL, col, ep);
+}
+
 static void print_endpoint(struct ts_out *o, const struct ts_flow *f,
 			   int side, const char *akey, const char *pkey,
 			   const char *col)

@@ -66,6 +66,9 @@ void ts_flow_sort(struct ts_flow *flows, size_t n);
 void ts_print_flow_fields(struct ts_out *o, const struct ts_flow *f);
 void ts_print_flow(struct ts_out *o, const struct ts_flow *f);
 const char *ts_family_name(int family);
+void ts_print_entry_endpoint(struct ts_out *o, int family,
+			     const uint8_t *addr, uint16_t port,
+			     const char *col);
 const char *ts_side_name(unsigned int side);
 int ts_print_flows(FILE *f, struct ts_flow *flows, size_t n, bool json,
 		   bool pretty);

@@ -133,27 +133,10 @@ static void print_owner(struct ts_out *o, const struct ts_listener *l)
 
 static void print_listener(struct ts_out *o, const struct ts_listener *l)
 {
-	char addr[INET6_ADDRSTRLEN], ep[INET6_ADDRSTRLEN + 8];
 	size_t i;
 
 	out_obj_begin(o, NULL);
-	if (l->family) {
-		inet_ntop(l->family, l->addr, addr, sizeof(addr));
-		snprintf(ep, sizeof(ep), l->family == AF_INET6 ? "[%s]:%u" :
-			 "%s:%u", addr, l->port);
-		out_str(o, OUT_ANY, "family", "Family",
-			ts_family_name(l->family));
-		out_str(o, OUT_JSON, "addr", NULL, addr);
-		out_u64(o, OUT_JSON, "port", NULL, l->port);
-		out_bool(o, OUT_JSON, "overflow", NULL, false);
-	} else {
-		snprintf(ep, sizeof(ep), "(table full)");
-		out_str(o, OUT_ANY, "family", "Family", "-");
-		out_null(o, OUT_JSON, "addr", NULL);
-		out_null(o, OUT_JSON, "port", NULL);
-		out_bool(o, OUT_JSON, "overflow", NULL, true);
-	}
-	out_str(o, OUT_TEXT, NULL, "Listener", ep);
+	ts_print_entry_endpoint(o, l->family, l->addr, l->port, "Listener");
 	for (i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
 		out_u64(o, OUT_ANY, columns[i].key, columns[i].col,
 			l->v[columns[i].attr]);

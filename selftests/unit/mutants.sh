@@ -19,7 +19,7 @@ mutant()
 {
 	local out f=${MUT_FILE:-fsm.c}
 
-	cp ../../module/fsm.h ../../module/fsm.c "$B/module/"
+	cp ../../module/fsm.h ../../module/fsm.c ../../module/settings.h "$B/module/"
 	python3 - "../../module/$f" "$B/module/$f" <<-EOF || fail "text not found in $f"
 	import sys
 	s = open(sys.argv[1]).read()
