@@ -196,11 +196,31 @@ static noinline void tcpstate_flow_swap_roles(struct tcpstate_net *tn,
 	flow->roles_orig ^= 1;
 }
 
+/*
+ * Under the flow's lock: what the listener table is told of it. orig is
+ * the fsm's originator direction; the other end is the server.
+ */
+static void tcpstate_flow_lflow(struct tcpstate_flow *flow, unsigned int orig,
+				struct tcpstate_lflow *lf)
+{
+	unsigned int s = flow->dir0 ^ orig ^ 1;	/* the server's key side */
+
+	lockdep_assert_held(&flow->lock);
+	lf->fsm = &flow->fsm;
+	lf->saddr = &flow->key.addr[s];
+	lf->owner = tcpstate_flow_owner(flow, s);
+	lf->slot = tcpstate_flow_listener(flow);
+	lf->sport = flow->key.port[s];
+	lf->family = flow->key.family;
+	lf->dead = flow->dead;
+}
+
 static void tcpstate_flow_account(struct tcpstate_net *tn,
 				  struct tcpstate_flow *flow,
 				  const struct tcpstate_result *res, u64 now)
 {
 	unsigned int orig = tcpstate_fsm_orig_dir(&flow->fsm);
+	struct tcpstate_lflow lf;
 	u16 ev = res->events;
 	unsigned int d;
 
@@ -236,7 +256,8 @@ static void tcpstate_flow_account(struct tcpstate_net *tn,
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_FLOWS_MIDSTREAM);
 	if (ev & TCPSTATE_EV_FLOW_END)
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_FLOWS_ENDED);
-	tcpstate_listener_update(tn, flow, res, now);
+	tcpstate_flow_lflow(flow, orig, &lf);
+	tcpstate_listener_update(tn, &lf, res, now);
 	tcpstate_event_flow(tn, flow, res, now);
 }
 
@@ -783,6 +804,7 @@ static u64 tcpstate_stuck_since(const struct tcpstate_fsm *fsm,
 static void tcpstate_flow_stuck(struct tcpstate_net *tn,
 				struct tcpstate_flow *flow, u64 now)
 {
+	struct tcpstate_lflow lf;
 	unsigned int d;
 	int kind;
 	u32 ms;
@@ -799,7 +821,9 @@ static void tcpstate_flow_stuck(struct tcpstate_net *tn,
 			continue;
 		flow->stuck |= BIT(d);
 		tcpstate_stat_inc(tn, TCPSTATE_STAT_STUCK_SYN_RECV + kind);
-		tcpstate_listener_stuck(tn, flow, now);
+		tcpstate_flow_lflow(flow, tcpstate_fsm_orig_dir(&flow->fsm),
+				    &lf);
+		tcpstate_listener_stuck(tn, &lf);
 		tcpstate_event_stuck(tn, flow, d, now);
 	}
 }

@@ -10,8 +10,9 @@
  * Locking: lookups run under RCU, in a resizable rhashtable (bounded
  * chains), with no lock of the namespace. l->lock (BH) guards an entry's
  * counters and `dead`; it nests inside flow->lock. A flow that counts in
- * an entry's half_open points to it (flow->listener), so the entry lives
- * while half_open > 0; the GC unlinks an entry only at half_open == 0,
+ * an entry's half_open points to it (tcpstate_lflow.slot), so the entry
+ * lives while half_open > 0; the GC unlinks an entry only at
+ * half_open == 0,
  * setting `dead` under its lock, and frees it after a grace period.
  */
 #include <linux/error-injection.h>
@@ -153,14 +154,10 @@ err_unreserve:
 
 /* The entry of the flow's server's key k, if there is one (none is made). */
 static struct tcpstate_listener *
-tcpstate_listener_of(struct tcpstate_net *tn, const struct tcpstate_flow *flow,
+tcpstate_listener_of(struct tcpstate_net *tn, const struct tcpstate_lflow *lf,
 		     struct tcpstate_lkey *k)
 {
-	const union tcpstate_addr *caddr, *saddr;
-	__be16 cport, sport;
-
-	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
-	tcpstate_lkey_of(k, flow->key.family, saddr, sport);
+	tcpstate_lkey_of(k, lf->family, lf->saddr, lf->sport);
 	return tcpstate_listener_find(tn, k);
 }
 
@@ -180,16 +177,16 @@ static void tcpstate_listener_add_one(struct tcpstate_listener *l, u64 *v)
  * tcpstate was loaded.
  */
 static struct tcpstate_listener *
-tcpstate_listener_get(struct tcpstate_net *tn, const struct tcpstate_flow *flow,
+tcpstate_listener_get(struct tcpstate_net *tn, const struct tcpstate_lflow *lf,
 		      u64 now)
 {
 	struct tcpstate_listener *l;
 	struct tcpstate_lkey k;
 
-	l = tcpstate_listener_of(tn, flow, &k);
+	l = tcpstate_listener_of(tn, lf, &k);
 	if (l)
 		return l;
-	if (!tcpstate_fsm_time(&flow->fsm, TCPSTATE_TS_SYN))
+	if (!tcpstate_fsm_time(lf->fsm, TCPSTATE_TS_SYN))
 		return NULL;
 	l = tcpstate_listener_create(tn, &k, now);
 	if (l)
@@ -200,7 +197,7 @@ tcpstate_listener_get(struct tcpstate_net *tn, const struct tcpstate_flow *flow,
 
 typedef void (*tcpstate_listener_op)(struct tcpstate_net *tn,
 				     struct tcpstate_listener *l,
-				     struct tcpstate_flow *flow,
+				     const struct tcpstate_lflow *lf,
 				     unsigned long arg, u64 now);
 
 /*
@@ -210,7 +207,7 @@ typedef void (*tcpstate_listener_op)(struct tcpstate_net *tn,
  * tcpstate_listener_get() finds nothing.
  */
 static void tcpstate_listener_locked(struct tcpstate_net *tn,
-				     struct tcpstate_flow *flow, u64 now,
+				     const struct tcpstate_lflow *lf, u64 now,
 				     tcpstate_listener_op op,
 				     unsigned long arg)
 {
@@ -218,13 +215,13 @@ static void tcpstate_listener_locked(struct tcpstate_net *tn,
 	unsigned int tries;
 
 	for (tries = 0;; tries++) {
-		l = tries < 2 ? tcpstate_listener_get(tn, flow, now) :
+		l = tries < 2 ? tcpstate_listener_get(tn, lf, now) :
 				&tn->listeners.overflow;
 		if (!l)
 			return;
 		spin_lock_bh(&l->lock);
 		if (!l->dead) {
-			op(tn, l, flow, arg, now);
+			op(tn, l, lf, arg, now);
 			spin_unlock_bh(&l->lock);
 			return;
 		}
@@ -323,20 +320,20 @@ static void tcpstate_listener_hs_time(struct tcpstate_listener *l,
 	}
 }
 
-static bool tcpstate_server_synced(const struct tcpstate_flow *flow)
+static bool tcpstate_server_synced(const struct tcpstate_fsm *fsm)
 {
-	u8 s = flow->fsm.state[tcpstate_fsm_orig_dir(&flow->fsm) ^ 1];
+	u8 s = fsm->state[tcpstate_fsm_orig_dir(fsm) ^ 1];
 
 	return s >= TCPSTATE_S_ESTABLISHED && s <= TCPSTATE_S_TIME_WAIT;
 }
 
 /* The flow left half-open: a handshake, a reset or an expiry. */
 static void tcpstate_listener_done(struct tcpstate_listener *l,
-				   const struct tcpstate_flow *flow)
+				   const struct tcpstate_lflow *lf)
 {
-	const struct tcpstate_fsm *fsm = &flow->fsm;
+	const struct tcpstate_fsm *fsm = lf->fsm;
 
-	if (!flow->dead && tcpstate_server_synced(flow)) {
+	if (!lf->dead && tcpstate_server_synced(fsm)) {
 		WRITE_ONCE(l->handshakes, l->handshakes + 1);
 		tcpstate_listener_hs_time(l, fsm, true);
 	} else if (fsm->close_reason == TCPSTATE_CLOSE_RST_CLIENT ||
@@ -354,18 +351,18 @@ static void tcpstate_listener_done(struct tcpstate_listener *l,
  * with a RST counts as reset; one back in SYN_RECEIVED is entered again.
  */
 static void tcpstate_listener_undo(struct tcpstate_net *tn,
-				   struct tcpstate_flow *flow, bool half_open)
+				   const struct tcpstate_lflow *lf, bool half_open)
 {
 	struct tcpstate_listener *l;
 	struct tcpstate_lkey k;
 
-	l = tcpstate_listener_of(tn, flow, &k);
+	l = tcpstate_listener_of(tn, lf, &k);
 	if (!l)
 		return;
 	spin_lock_bh(&l->lock);
 	if (!l->dead && l->handshakes) {
 		WRITE_ONCE(l->handshakes, l->handshakes - 1);
-		tcpstate_listener_hs_time(l, &flow->fsm, false);
+		tcpstate_listener_hs_time(l, lf->fsm, false);
 		if (!half_open)
 			WRITE_ONCE(l->resets, l->resets + 1);
 	}
@@ -374,21 +371,17 @@ static void tcpstate_listener_undo(struct tcpstate_net *tn,
 
 /* The owner of a local listener: that of its request sockets. */
 static void tcpstate_listener_own(struct tcpstate_listener *l,
-				  const struct tcpstate_flow *flow)
+				  const struct tcpstate_lflow *lf)
 {
-	unsigned int sdir = tcpstate_fsm_orig_dir(&flow->fsm) ^ 1;
-	const struct tcpstate_owner *o;
-
 	lockdep_assert_held(&l->lock);
-	o = tcpstate_flow_owner(flow, flow->dir0 ^ sdir);
-	if (o && l->key.family)	/* not the overflow entry */
-		l->owner = *o;
+	if (lf->owner && l->key.family)	/* not the overflow entry */
+		l->owner = *lf->owner;
 }
 
 /* A flow's server became SYN_RECEIVED: it counts in its entry now. */
 static void tcpstate_listener_enter(struct tcpstate_net *tn,
 				    struct tcpstate_listener *l,
-				    struct tcpstate_flow *flow,
+				    const struct tcpstate_lflow *lf,
 				    unsigned long rtx, u64 now)
 {
 	lockdep_assert_held(&l->lock);
@@ -399,23 +392,23 @@ static void tcpstate_listener_enter(struct tcpstate_net *tn,
 		WRITE_ONCE(l->synack_rtx, l->synack_rtx + 1);
 	WRITE_ONCE(l->half_open, l->half_open + 1);
 	WRITE_ONCE(l->half_open_peak, max(l->half_open_peak, l->half_open));
-	*tcpstate_flow_listener(flow) = l;
-	tcpstate_listener_own(l, flow);
+	*lf->slot = l;
+	tcpstate_listener_own(l, lf);
 	tcpstate_listener_flood(tn, l);
 }
 
 /* ... and left SYN_RECEIVED (or was retransmitted in it): the same entry. */
 static void tcpstate_listener_leave(struct tcpstate_net *tn,
-				    struct tcpstate_flow *flow, bool left,
+				    const struct tcpstate_lflow *lf, bool left,
 				    bool rtx)
 {
-	struct tcpstate_listener *l = *tcpstate_flow_listener(flow);
+	struct tcpstate_listener *l = *lf->slot;
 
 	spin_lock_bh(&l->lock);
 	if (left) {
 		WRITE_ONCE(l->half_open, l->half_open - 1);
-		tcpstate_listener_done(l, flow);
-		*tcpstate_flow_listener(flow) = NULL;
+		tcpstate_listener_done(l, lf);
+		*lf->slot = NULL;
 	} else if (rtx) {
 		WRITE_ONCE(l->synacks, l->synacks + 1);
 		WRITE_ONCE(l->synack_rtx, l->synack_rtx + 1);
@@ -432,7 +425,7 @@ static void tcpstate_listener_leave(struct tcpstate_net *tn,
  */
 static void tcpstate_listener_cookie(struct tcpstate_net *tn,
 				     struct tcpstate_listener *l,
-				     struct tcpstate_flow *flow,
+				     const struct tcpstate_lflow *lf,
 				     unsigned long events, u64 now)
 {
 	lockdep_assert_held(&l->lock);
@@ -445,7 +438,7 @@ static void tcpstate_listener_cookie(struct tcpstate_net *tn,
 	if (events & TCPSTATE_EV_COOKIE_OK) {
 		WRITE_ONCE(l->cookies_recv, l->cookies_recv + 1);
 		WRITE_ONCE(l->handshakes, l->handshakes + 1);
-		tcpstate_listener_hs_time(l, &flow->fsm, true);
+		tcpstate_listener_hs_time(l, lf->fsm, true);
 	}
 }
 
@@ -457,7 +450,7 @@ static void tcpstate_listener_cookie(struct tcpstate_net *tn,
  */
 static void tcpstate_listener_refused(struct tcpstate_net *tn,
 				      struct tcpstate_listener *l,
-				      struct tcpstate_flow *flow,
+				      const struct tcpstate_lflow *lf,
 				      unsigned long arg, u64 now)
 {
 	lockdep_assert_held(&l->lock);
@@ -465,18 +458,18 @@ static void tcpstate_listener_refused(struct tcpstate_net *tn,
 }
 
 static void tcpstate_listener_overflow(struct tcpstate_net *tn,
-				       struct tcpstate_flow *flow, u64 now)
+				       const struct tcpstate_lflow *lf, u64 now)
 {
-	unsigned int sdir = tcpstate_fsm_orig_dir(&flow->fsm) ^ 1;
+	unsigned int sdir = tcpstate_fsm_orig_dir(lf->fsm) ^ 1;
 	struct tcpstate_listener *l;
 	struct tcpstate_lkey k;
 
-	if (flow->fsm.pkts[sdir]) {
-		tcpstate_listener_locked(tn, flow, now,
+	if (lf->fsm->pkts[sdir]) {
+		tcpstate_listener_locked(tn, lf, now,
 					 tcpstate_listener_refused, 0);
 		return;
 	}
-	l = tcpstate_listener_of(tn, flow, &k);
+	l = tcpstate_listener_of(tn, lf, &k);
 	if (l)
 		tcpstate_listener_add_one(l, &l->overflows);
 }
@@ -486,13 +479,12 @@ static void tcpstate_listener_overflow(struct tcpstate_net *tn,
  * if the server has one (none is made for it).
  */
 void tcpstate_listener_stuck(struct tcpstate_net *tn,
-			     struct tcpstate_flow *flow, u64 now)
+			     const struct tcpstate_lflow *lf)
 {
 	struct tcpstate_listener *l;
 	struct tcpstate_lkey k;
 
-	lockdep_assert_held(&flow->lock);
-	l = tcpstate_listener_of(tn, flow, &k);
+	l = tcpstate_listener_of(tn, lf, &k);
 	if (l)
 		tcpstate_listener_add_one(l, &l->stuck);
 }
@@ -504,34 +496,33 @@ void tcpstate_listener_stuck(struct tcpstate_net *tn,
  * whatever happened to the table meanwhile.
  */
 void tcpstate_listener_update(struct tcpstate_net *tn,
-			      struct tcpstate_flow *flow,
+			      const struct tcpstate_lflow *lf,
 			      const struct tcpstate_result *res, u64 now)
 {
-	unsigned int sdir = tcpstate_fsm_orig_dir(&flow->fsm) ^ 1;
-	bool half_open = !flow->dead &&
-			 flow->fsm.state[sdir] == TCPSTATE_S_SYN_RECEIVED;
+	unsigned int sdir = tcpstate_fsm_orig_dir(lf->fsm) ^ 1;
+	bool half_open = !lf->dead &&
+			 lf->fsm->state[sdir] == TCPSTATE_S_SYN_RECEIVED;
 	bool rtx = res->kind == TCPSTATE_K_SYNACK &&
 		   (res->events & TCPSTATE_EV_RETRANS);
 
-	lockdep_assert_held(&flow->lock);
 	if (unlikely(res->events &
 		     (TCPSTATE_EV_COOKIE | TCPSTATE_EV_COOKIE_OK)))
-		tcpstate_listener_locked(tn, flow, now,
+		tcpstate_listener_locked(tn, lf, now,
 					 tcpstate_listener_cookie, res->events);
 	if (unlikely(res->events & TCPSTATE_EV_OVERFLOW) &&
 	    res->kind != TCPSTATE_K_SYN)
-		tcpstate_listener_overflow(tn, flow, now);
+		tcpstate_listener_overflow(tn, lf, now);
 	if (unlikely(res->events & TCPSTATE_EV_UNDONE) &&
-	    !*tcpstate_flow_listener(flow))
-		tcpstate_listener_undo(tn, flow, half_open);
-	if (!*tcpstate_flow_listener(flow)) {
+	    !*lf->slot)
+		tcpstate_listener_undo(tn, lf, half_open);
+	if (!*lf->slot) {
 		if (half_open)
-			tcpstate_listener_locked(tn, flow, now,
+			tcpstate_listener_locked(tn, lf, now,
 						 tcpstate_listener_enter, rtx);
 		return;
 	}
 	if (!half_open || rtx)
-		tcpstate_listener_leave(tn, flow, !half_open, rtx);
+		tcpstate_listener_leave(tn, lf, !half_open, rtx);
 }
 
 /*

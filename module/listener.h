@@ -11,7 +11,8 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
-#include "flow.h"
+#include "fsm.h"
+#include "key.h"
 
 #define TCPSTATE_HS_HIST		24	/* log2(us) buckets */
 
@@ -64,6 +65,21 @@ struct tcpstate_listeners {
 	struct tcpstate_listener overflow;
 };
 
+/*
+ * What the listener table is told of a flow, by flow.c under the flow's
+ * lock (which an entry's lock nests inside): plain values and the flow's
+ * state machine to read, never the flow itself.
+ */
+struct tcpstate_lflow {
+	const struct tcpstate_fsm *fsm;
+	const union tcpstate_addr *saddr;	/* the server's end */
+	const struct tcpstate_owner *owner;	/* its socket's, or NULL */
+	struct tcpstate_listener **slot;	/* the entry it counts in */
+	__be16 sport;
+	u8 family;
+	bool dead;				/* the record is over */
+};
+
 struct tcpstate_net;
 struct tcpstate_result;
 
@@ -76,11 +92,11 @@ void tcpstate_listener_syn(struct tcpstate_net *tn,
 			   const struct tcpstate_key *key, unsigned int side,
 			   bool overflow, u64 now);
 void tcpstate_listener_update(struct tcpstate_net *tn,
-			      struct tcpstate_flow *flow,
+			      const struct tcpstate_lflow *lf,
 			      const struct tcpstate_result *res, u64 now);
 void tcpstate_listener_gc(struct tcpstate_net *tn, u64 now);
 void tcpstate_listener_stuck(struct tcpstate_net *tn,
-			     struct tcpstate_flow *flow, u64 now);
+			     const struct tcpstate_lflow *lf);
 unsigned int tcpstate_listener_count(struct tcpstate_net *tn);
 long tcpstate_listener_objects_read(void);
 
