@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * key.h: the plain values that name a flow and its endpoints: addresses,
- * the canonical flow key, a socket's owner.
+ * the canonical flow key, a socket's owner. The addresses and the key are
+ * plain C, as fsm.h: `tcpstate replay` keys its flows the same way.
  */
 #ifndef _TCPSTATE_KEY_H
 #define _TCPSTATE_KEY_H
 
+#ifdef __KERNEL__
 #include <asm/byteorder.h>
 #include <linux/build_bug.h>
 #include <linux/in6.h>
-#include <linux/minmax.h>
 #include <linux/socket.h>
 #include <linux/uidgid.h>
+#else
+#include <arpa/inet.h>
+#include <linux/types.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#define __force
+#endif
+
+#include "fsm.h"
 
 union tcpstate_addr {
 	__be32 ip;
@@ -30,6 +40,8 @@ struct tcpstate_key {
 	u8 pad[3];
 };
 
+static_assert(sizeof(struct tcpstate_key) == 40, "tcpstate_key is 40 bytes");
+
 static inline u32 tcpstate_key_ports(const struct tcpstate_key *k)
 {
 	return (__force u32)k->port[0] << 16 | (__force u16)k->port[1];
@@ -42,7 +54,6 @@ static inline bool tcpstate_key_equal(const struct tcpstate_key *a,
 	const u32 *x = (const u32 *)a, *y = (const u32 *)b;
 	u32 diff;
 
-	BUILD_BUG_ON(sizeof(*a) != 10 * sizeof(u32));
 	diff = (x[0] ^ y[0]) | (x[4] ^ y[4]) | (x[8] ^ y[8]) | (x[9] ^ y[9]);
 	if (diff || a->family == AF_INET)
 		return !diff;
@@ -75,11 +86,18 @@ static inline unsigned int tcpstate_key_canon(struct tcpstate_key *key)
 		cmp = (int)ntohs(key->port[0]) - (int)ntohs(key->port[1]);
 	side = cmp > 0;
 	if (side) {
-		swap(key->addr[0], key->addr[1]);
-		swap(key->port[0], key->port[1]);
+		union tcpstate_addr a = key->addr[0];
+		__be16 p = key->port[0];
+
+		key->addr[0] = key->addr[1];
+		key->addr[1] = a;
+		key->port[0] = key->port[1];
+		key->port[1] = p;
 	}
 	return side;
 }
+
+#ifdef __KERNEL__
 
 /*
  * Who owns a socket of this host: its uid (the kernel's, translated for
@@ -90,5 +108,6 @@ struct tcpstate_owner {
 	kuid_t uid;
 	u32 known;
 };
+#endif
 
 #endif /* _TCPSTATE_KEY_H */

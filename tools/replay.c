@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "../module/key.h"
 #include "flow.h"
 #include "tcpstate.h"
 #include "zeek.h"
@@ -58,7 +59,9 @@ struct rp_flow {
 	struct rp_flow *next;
 	uint32_t hash;
 	uint64_t seq;
-	struct ts_tuple t;
+	struct tcpstate_key key;	/* canonical, as the module's */
+	unsigned int dir0;		/* key side of the first sender */
+	struct ts_tuple t;		/* as the first segment had it */
 	struct tcpstate_fsm fsm;
 };
 
@@ -293,17 +296,18 @@ static bool link_supported(int dlt)
 
 /* ---- the flow table ---- */
 
-static bool ep_eq(const struct ts_tuple *a, unsigned int i,
-		  const struct ts_tuple *b, unsigned int j)
+/* The module's key of a segment's tuple; returns the side its source is. */
+static unsigned int tuple_key(const struct ts_tuple *t, struct tcpstate_key *k)
 {
-	return a->port[i] == b->port[j] && !memcmp(a->addr[i], b->addr[j], 16);
-}
+	unsigned int i, len = t->family == AF_INET6 ? 16 : 4;
 
-static int ep_cmp(const struct ts_tuple *t)
-{
-	int r = memcmp(t->addr[0], t->addr[1], 16);
-
-	return r ? r : (int)t->port[0] - (int)t->port[1];
+	memset(k, 0, sizeof(*k));
+	k->family = (u8)t->family;
+	for (i = 0; i < 2; i++) {
+		memcpy(&k->addr[i], t->addr[i], len);
+		k->port[i] = htons(t->port[i]);
+	}
+	return tcpstate_key_canon(k);
 }
 
 static uint32_t fnv1a(uint32_t h, const void *data, size_t len)
@@ -315,37 +319,16 @@ static uint32_t fnv1a(uint32_t h, const void *data, size_t len)
 	return h;
 }
 
-/* The same for both directions: the endpoints in canonical order. */
-static uint32_t tuple_hash(const struct ts_tuple *t)
-{
-	unsigned int lo = ep_cmp(t) <= 0 ? 0 : 1;
-	uint32_t h = fnv1a(2166136261u, &t->family, sizeof(t->family));
-
-	h = fnv1a(h, t->addr[lo], 16);
-	h = fnv1a(h, &t->port[lo], 2);
-	h = fnv1a(h, t->addr[lo ^ 1], 16);
-	return fnv1a(h, &t->port[lo ^ 1], 2);
-}
-
-static struct rp_flow *flow_find(struct replay *r, const struct ts_tuple *t,
-				 uint32_t hash, unsigned int *dir)
+static struct rp_flow *flow_find(struct replay *r, const struct tcpstate_key *k,
+				 uint32_t hash)
 {
 	struct rp_flow *fl;
 
 	if (!r->nbuckets)
 		return NULL;
-	for (fl = r->buckets[hash & (r->nbuckets - 1)]; fl; fl = fl->next) {
-		if (fl->hash != hash || fl->t.family != t->family)
-			continue;
-		if (ep_eq(&fl->t, 0, t, 0) && ep_eq(&fl->t, 1, t, 1)) {
-			*dir = 0;
+	for (fl = r->buckets[hash & (r->nbuckets - 1)]; fl; fl = fl->next)
+		if (fl->hash == hash && tcpstate_key_equal(&fl->key, k))
 			return fl;
-		}
-		if (ep_eq(&fl->t, 0, t, 1) && ep_eq(&fl->t, 1, t, 0)) {
-			*dir = 1;
-			return fl;
-		}
-	}
 	return NULL;
 }
 
@@ -371,7 +354,8 @@ static int table_grow(struct replay *r)
 }
 
 static struct rp_flow *flow_add(struct replay *r, const struct ts_tuple *t,
-				uint32_t hash, uint64_t now)
+				const struct tcpstate_key *k, uint32_t hash,
+				uint64_t now)
 {
 	struct rp_flow *fl;
 
@@ -381,6 +365,7 @@ static struct rp_flow *flow_add(struct replay *r, const struct ts_tuple *t,
 	if (!fl)
 		return NULL;
 	fl->hash = hash;
+	fl->key = *k;
 	fl->t = *t;
 	fl->seq = r->seq++;
 	tcpstate_fsm_init(&fl->fsm, now);
@@ -434,13 +419,14 @@ static bool flow_expire(struct replay *r, struct rp_flow *fl, uint64_t now)
 
 static int replay_segment(struct replay *r, struct packet *pk)
 {
-	uint32_t hash = tuple_hash(&pk->t);
 	struct tcpstate_result res;
-	struct rp_flow *fl;
-	unsigned int dir = 0;
+	struct tcpstate_key key;
+	unsigned int side = tuple_key(&pk->t, &key);
+	uint32_t hash = fnv1a(2166136261u, &key, sizeof(key));
 	uint64_t now = pk->seg.tstamp;
+	struct rp_flow *fl;
 
-	fl = flow_find(r, &pk->t, hash, &dir);
+	fl = flow_find(r, &key, hash);
 	if (fl && flow_expire(r, fl, now)) {
 		/* the module's GC would have freed it before this segment */
 		if (flow_save(r, fl))
@@ -449,12 +435,12 @@ static int replay_segment(struct replay *r, struct packet *pk)
 		fl = NULL;
 	}
 	if (!fl) {
-		fl = flow_add(r, &pk->t, hash, now);
+		fl = flow_add(r, &pk->t, &key, hash, now);
 		if (!fl)
 			return -ENOMEM;
-		dir = 0;
+		fl->dir0 = side;
 	}
-	pk->seg.dir = dir;
+	pk->seg.dir = side != fl->dir0;
 	tcpstate_fsm_update(&fl->fsm, &pk->seg, &res);
 	if (res.events & TCPSTATE_EV_NEW_INC) {
 		if (flow_save(r, fl))

@@ -449,7 +449,7 @@ test_sanitizers()
 	local f rc size
 
 	mkdir -p "$DIR/asan/tools" "$DIR/asan/module" "$DIR/asan/include/uapi"
-	cp module/fsm.[ch] module/stats.h module/settings.h "$DIR/asan/module/"
+	cp module/fsm.[ch] module/key.h module/stats.h module/settings.h "$DIR/asan/module/"
 	cp include/uapi/tcpstate.h "$DIR/asan/include/uapi/"
 	cp tools/*.[ch] tools/Makefile "$DIR/asan/tools/"
 	run make -s -C "$DIR/asan/tools" \
