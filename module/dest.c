@@ -141,28 +141,20 @@ static struct tcpstate_dest *tcpstate_dest_get(struct tcpstate_net *tn,
 }
 
 /*
- * Under the flow's lock, its client a socket of this host: count the flow
- * at its server's entry. An entry the GC unlinked after the lookup is
- * looked up again, once; the overflow entry is the last resort.
+ * A flow whose client is a socket of this host, in client_state, to the
+ * server k: count it at k's entry, which it returns (the flow keeps it).
+ * An entry the GC unlinked after the lookup is looked up again, once; the
+ * overflow entry is the last resort. Under the flow's lock.
  */
-void tcpstate_dest_attach(struct tcpstate_net *tn, struct tcpstate_flow *flow,
-			  u64 now)
+struct tcpstate_dest *tcpstate_dest_attach(struct tcpstate_net *tn,
+					   const struct tcpstate_lkey *k,
+					   u8 client_state, u64 now)
 {
-	u8 state = flow->fsm.state[tcpstate_fsm_orig_dir(&flow->fsm)];
-	const union tcpstate_addr *caddr, *saddr;
 	struct tcpstate_dest *d;
-	struct tcpstate_lkey k;
-	__be16 cport, sport;
 	unsigned int tries;
 
-	lockdep_assert_held(&flow->lock);
-	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
-	memset(&k, 0, sizeof(k));
-	k.addr = *saddr;
-	k.port = sport;
-	k.family = flow->key.family;
 	for (tries = 0;; tries++) {
-		d = tries < 2 ? tcpstate_dest_get(tn, &k, now) :
+		d = tries < 2 ? tcpstate_dest_get(tn, k, now) :
 				&tn->dests.overflow;
 		spin_lock_bh(&d->lock);
 		if (!d->dead)
@@ -171,40 +163,40 @@ void tcpstate_dest_attach(struct tcpstate_net *tn, struct tcpstate_flow *flow,
 	}
 	d->flows++;
 	d->peak = max(d->peak, d->flows);
-	if (state == TCPSTATE_S_TIME_WAIT)
+	if (client_state == TCPSTATE_S_TIME_WAIT)
 		d->time_wait++;
 	d->last_used = now;
 	spin_unlock_bh(&d->lock);
-	flow->ext->dest = d;
+	return d;
 }
 
 /*
- * Under the flow's lock: its client moved from `old_state` to
- * `new_state`. A client gone (CLOSED: its port is free again) or a record
- * ending leaves its entry.
+ * A client counted at d moved from `old_state` to `new_state`. A client
+ * gone (CLOSED: its port is free again) or a record ending leaves the
+ * entry: then it returns true, and the flow forgets d. Under the flow's
+ * lock.
  */
-void tcpstate_dest_move(struct tcpstate_net *tn, struct tcpstate_flow *flow,
-			u8 old_state, u8 new_state, u64 now)
+bool tcpstate_dest_move(struct tcpstate_dest *d, u8 old_state, u8 new_state,
+			u64 now)
 {
-	struct tcpstate_dest *d = flow->ext->dest;
+	bool left = new_state == TCPSTATE_S_CLOSED ||
+		    new_state == TCPSTATE_S_NONE;
 
-	lockdep_assert_held(&flow->lock);
 	/* only TIME_WAIT and the end change what a destination counts */
 	if (old_state != TCPSTATE_S_TIME_WAIT &&
-	    new_state != TCPSTATE_S_TIME_WAIT &&
-	    new_state != TCPSTATE_S_CLOSED && new_state != TCPSTATE_S_NONE)
-		return;
+	    new_state != TCPSTATE_S_TIME_WAIT && !left)
+		return false;
 	spin_lock_bh(&d->lock);
 	if (old_state == TCPSTATE_S_TIME_WAIT)
 		d->time_wait--;
-	if (new_state == TCPSTATE_S_CLOSED || new_state == TCPSTATE_S_NONE) {
+	if (left) {
 		d->flows--;
 		d->last_used = now;
-		flow->ext->dest = NULL;
 	} else if (new_state == TCPSTATE_S_TIME_WAIT) {
 		d->time_wait++;
 	}
 	spin_unlock_bh(&d->lock);
+	return left;
 }
 
 /*

@@ -50,17 +50,17 @@ struct tcpstate_dests {
 };
 
 struct tcpstate_net;
-struct tcpstate_flow;
 
 int tcpstate_dest_init(void);
 void tcpstate_dest_uninit(void);
 int tcpstate_dest_net_init(struct tcpstate_net *tn);
 void tcpstate_dest_net_exit(struct tcpstate_net *tn);
 
-void tcpstate_dest_attach(struct tcpstate_net *tn, struct tcpstate_flow *flow,
-			  u64 now);
-void tcpstate_dest_move(struct tcpstate_net *tn, struct tcpstate_flow *flow,
-			u8 old_state, u8 new_state, u64 now);
+struct tcpstate_dest *tcpstate_dest_attach(struct tcpstate_net *tn,
+					   const struct tcpstate_lkey *k,
+					   u8 client_state, u64 now);
+bool tcpstate_dest_move(struct tcpstate_dest *d, u8 old_state, u8 new_state,
+			u64 now);
 void tcpstate_dest_gc(struct tcpstate_net *tn, u64 now);
 unsigned int tcpstate_dest_ports(struct tcpstate_net *tn);
 unsigned int tcpstate_dest_count(struct tcpstate_net *tn);

@@ -231,9 +231,10 @@ static void tcpstate_flow_account(struct tcpstate_net *tn,
 			continue;
 		tcpstate_endpoint_move(tn, tcpstate_flow_role(flow, d),
 				       res->old_state[d], res->new_state[d]);
-		if (d == orig && unlikely(flow->has_ext && flow->ext->dest))
-			tcpstate_dest_move(tn, flow, res->old_state[d],
-					   res->new_state[d], now);
+		if (d == orig && unlikely(flow->has_ext && flow->ext->dest) &&
+		    tcpstate_dest_move(flow->ext->dest, res->old_state[d],
+				       res->new_state[d], now))
+			flow->ext->dest = NULL;
 	}
 	/* an endpoint that moved is not stuck (bit d: direction d) */
 	BUILD_BUG_ON(TCPSTATE_EV_TRANS0 != BIT(0) || TCPSTATE_EV_TRANS1 != BIT(1));
@@ -267,9 +268,10 @@ static void tcpstate_flow_undest(struct tcpstate_net *tn,
 {
 	if (likely(!flow->has_ext || !flow->ext->dest))
 		return;
-	tcpstate_dest_move(tn, flow,
+	tcpstate_dest_move(flow->ext->dest,
 			   flow->fsm.state[tcpstate_fsm_orig_dir(&flow->fsm)],
 			   TCPSTATE_S_NONE, now);
+	flow->ext->dest = NULL;
 }
 
 /*
@@ -610,12 +612,20 @@ static noinline void tcpstate_flow_own(struct tcpstate_net *tn,
 static void tcpstate_flow_dest(struct tcpstate_net *tn,
 			       struct tcpstate_flow *flow, u64 now)
 {
+	const union tcpstate_addr *caddr, *saddr;
 	u8 state = flow->fsm.state[tcpstate_fsm_orig_dir(&flow->fsm)];
+	struct tcpstate_lkey k;
+	__be16 cport, sport;
 
 	if (state == TCPSTATE_S_CLOSED || state == TCPSTATE_S_NONE ||
 	    (flow->fsm.flags & TCPSTATE_F_ENDED && state != TCPSTATE_S_TIME_WAIT))
 		return;
-	tcpstate_dest_attach(tn, flow, now);
+	tcpstate_flow_endpoints(flow, &caddr, &cport, &saddr, &sport);
+	memset(&k, 0, sizeof(k));
+	k.addr = *saddr;
+	k.port = sport;
+	k.family = flow->key.family;
+	flow->ext->dest = tcpstate_dest_attach(tn, &k, state, now);
 }
 
 /*
