@@ -83,7 +83,7 @@ static inline u32 *tcpstate_setting(struct tcpstate_config *cfg,
 
 int tcpstate_config_init(void);
 
-/* The bounds of the host's parameters (main.c). */
+/* The bounds of the host's own parameters (config.c). */
 #define TCPSTATE_GC_INTERVAL_MIN_MS	10
 #define TCPSTATE_GC_INTERVAL_MAX_MS	60000
 

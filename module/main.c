@@ -2,8 +2,8 @@
 /*
  * tcpstate: per-flow TCP state of both endpoints, seen from netfilter.
  *
- * main.c: the host's module parameters (each setting's are config.c's),
- * init/exit and per-namespace setup.
+ * main.c: init/exit and per-namespace setup (the parameters are
+ * config.c's).
  */
 #include <linux/debugfs.h>
 #include <linux/memcontrol.h>
@@ -18,53 +18,6 @@
 #include "netlink.h"
 
 unsigned int tcpstate_net_id __read_mostly;
-
-unsigned int tcpstate_gc_interval_ms = 1000;
-module_param_named(gc_interval_ms, tcpstate_gc_interval_ms, uint, 0444);
-MODULE_PARM_DESC(gc_interval_ms, "Expiry scan period (ms, 10 to 60000, default 1000)");
-
-struct tcpstate_shared tcpstate_shared = {
-	.flows = ATOMIC_INIT(0),
-	.listeners = ATOMIC_INIT(0),
-	.dests = ATOMIC_INIT(0),
-};
-
-static unsigned int max_flows_shared = 1048576;
-module_param(max_flows_shared, uint, 0444);
-MODULE_PARM_DESC(max_flows_shared,
-		 "Flows tracked in all namespaces but the initial one together (default 1048576)");
-
-static unsigned int max_listeners_shared = 65536;
-module_param(max_listeners_shared, uint, 0444);
-/* ... and as many destinations */
-MODULE_PARM_DESC(max_listeners_shared,
-		 "Listeners kept in all namespaces but the initial one together (default 65536)");
-
-/* A host parameter within [min, max]. */
-static int tcpstate_param_check(const char *name, u32 v, u32 min, u32 max)
-{
-	if (v >= min && v <= max)
-		return 0;
-	pr_err("%s=%u is out of range: %u to %u\n", name, v, min, max);
-	return -EINVAL;
-}
-
-/* The settings' defaults (config.c) and the host's own parameters. */
-static int tcpstate_params_init(void)
-{
-	tcpstate_shared.max_flows = max_flows_shared;
-	tcpstate_shared.max_listeners = max_listeners_shared;
-	if (tcpstate_config_init() ||
-	    tcpstate_param_check("max_flows_shared", max_flows_shared, 1,
-				 INT_MAX) ||
-	    tcpstate_param_check("max_listeners_shared", max_listeners_shared,
-				 1, INT_MAX) ||
-	    tcpstate_param_check("gc_interval_ms", tcpstate_gc_interval_ms,
-				 TCPSTATE_GC_INTERVAL_MIN_MS,
-				 TCPSTATE_GC_INTERVAL_MAX_MS))
-		return -EINVAL;
-	return 0;
-}
 
 /* Every namespace's tcpstate_net, for the leak check in debugfs. */
 static LIST_HEAD(tcpstate_nets);
@@ -213,7 +166,7 @@ static int __init tcpstate_init(void)
 {
 	int err;
 
-	err = tcpstate_params_init();
+	err = tcpstate_config_init();
 	if (err)
 		return err;
 
