@@ -352,15 +352,18 @@ test_half_open_exact()
 	local l pids=()
 	two_hosts
 	routed
-	run ts "$b" config set max_listeners 1 timeout_syn_recv_ms $((3000 * WAIT_SCALE))
+	# b forgets each request once its SYN-ACKs ran out (and tcpstate, which
+	# asks b's sockets, sees it): after 15 s (SYN-ACKs at 0, 1, 3 and 7 s),
+	# or 31 s where the kernel is slow; the counting below must be done
+	# by then, also on a loaded host. tcpstate's own timeout outlasts the
+	# longest gap between two SYN-ACKs.
+	run ts "$b" config set max_listeners 1 \
+		timeout_syn_recv_ms $((16000 * WAIT_SCALE))
 	# the SYN-ACKs go to a, which drops them: on b's own link, the failed
 	# ARP would answer with host unreachable, which drops the requests
 	ip -n "$b" route replace 10.9.0.0/16 via 10.0.1.1
-	# b forgets each request once its SYN-ACKs ran out (and tcpstate, which
-	# asks b's sockets, sees it): after 3 s, or 31 s where the kernel is
-	# slow enough to take longer than that over the counting
 	ip netns exec "$b" sysctl -qw net.ipv4.tcp_syncookies=0 \
-		net.ipv4.tcp_synack_retries=$((WAIT_SCALE > 1 ? 4 : 1))
+		net.ipv4.tcp_synack_retries=$((WAIT_SCALE > 1 ? 4 : 3))
 	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8610 &
 	pids+=($!)
 	ip netns exec "$b" python3 "$SELFTESTS/tcpgen.py" serve 10.0.1.2 8611 &
